@@ -1,0 +1,131 @@
+//! The command line: `serve`, `migrate`, `user add`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::access::{Role, users};
+use crate::config::Settings;
+use crate::db::{self, DbPool};
+use crate::registry::demo;
+use crate::startup::Application;
+
+#[derive(Debug, Parser)]
+#[command(name = "strumpavtal", version, about = "Pools training demand across SKO agreements into shared cohorts.")]
+pub struct Cli {
+    /// A TOML file layered over config/default.toml (environment variables
+    /// STRUMPAVTAL__SECTION__KEY override both).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations and serve the API.
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Load the demo data set first if the database is empty, and print demo logins.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the last line printed is the user's new API token.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[arg(long)]
+    pub email: String,
+    #[arg(long, value_enum)]
+    pub role: Role,
+    /// The organisation number (NNNNNN-NNNN) of an organisation or finance user.
+    #[arg(long, value_name = "ORGNR")]
+    pub organisation: Option<String>,
+}
+
+pub fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    Settings::load(cli.config.as_deref())
+}
+
+fn open(settings: &Settings) -> anyhow::Result<DbPool> {
+    db::connect(
+        &settings.database.url,
+        settings.database.pool_size,
+        Duration::from_millis(settings.database.busy_timeout_ms),
+    )
+}
+
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(settings, args).await,
+        Command::Migrate => {
+            let pool = open(&settings)?;
+            println!("migrations applied; {} is up to date", db::redact(&settings.database.url));
+            drop(pool);
+            Ok(())
+        }
+        Command::User(UserCommand::Add(args)) => {
+            let pool = open(&settings)?;
+            let mut conn = pool.get()?;
+            let created = users::create(
+                &mut conn,
+                users::NewUser { email: &args.email, role: args.role, organisation: args.organisation.as_deref() },
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created {} user {} (id {})", args.role, created.email, created.id);
+            println!("API token (shown once; send it as 'Authorization: Bearer TOKEN'):");
+            println!("{}", created.token);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
+    let pool = open(&settings)?;
+    if args.demo {
+        let mut conn = pool.get()?;
+        let today = chrono::Local::now().date_naive();
+        match demo::load_if_empty(&mut conn, today, &settings.agreements).map_err(|e| anyhow::anyhow!("{e}"))? {
+            Some(c) => println!(
+                "Loaded the demo data: {} organisations, {} agreements, {} courses, {} needs.",
+                c.organisations, c.agreements, c.courses, c.needs
+            ),
+            None => println!("The database already holds data; the demo data set was not loaded again."),
+        }
+        let logins = demo::logins(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("\nDemo logins (fresh API tokens; send as 'Authorization: Bearer TOKEN'):");
+        for login in &logins {
+            let of = login.organisation.map(|o| format!(" of {o}")).unwrap_or_default();
+            println!("  {:<12} {}{of}\n               {}", login.role.as_str(), login.email, login.token);
+        }
+    }
+    let app = Application::build_with_pool(settings.clone(), pool)?;
+    let address = format!("http://{}", display_address(&settings.server.bind, app.port()));
+    println!("\nStrumpavtal is listening on {address}");
+    println!("  health:  {address}/health");
+    println!("  API:     {address}/api/v1  (OpenAPI: {address}/api/v1/openapi.json)");
+    println!("Stop it with Ctrl-C.");
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+fn display_address(bind: &str, port: u16) -> String {
+    let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or(bind);
+    let host = if host == "0.0.0.0" || host.is_empty() { "127.0.0.1" } else { host };
+    format!("{host}:{port}")
+}

@@ -1,0 +1,155 @@
+//! Settings, layered: `config/default.toml` (compiled in, so the binary runs
+//! from any folder), then the file given with `--config`, then environment
+//! variables `STRUMPAVTAL__SECTION__KEY`.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::splitting::SplitRule;
+
+/// The checked-in defaults; every setting has one.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub agreements: AgreementSettings,
+    pub pricing: PricingSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address and port to listen on; port 0 picks a free one.
+    pub bind: String,
+    /// Largest JSON body accepted, in bytes.
+    pub json_limit_bytes: usize,
+    /// Largest CSV import accepted, in bytes.
+    pub import_limit_bytes: usize,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+    /// How long an SQLite writer waits for another one before giving up.
+    pub busy_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementSettings {
+    pub min_years: u32,
+    pub max_years: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PricingSettings {
+    pub default_split_rule: SplitRule,
+    pub vat_rate_percent: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// A tracing filter, e.g. `info` or `strumpavtal=debug,actix_web=info`.
+    pub filter: String,
+}
+
+impl Settings {
+    /// Defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::load_with_env(file, config::Environment::with_prefix("STRUMPAVTAL"))
+    }
+
+    fn load_with_env(file: Option<&Path>, env: config::Environment) -> anyhow::Result<Self> {
+        let mut builder =
+            config::Config::builder().add_source(config::File::from_str(DEFAULT_TOML, config::FileFormat::Toml));
+        if let Some(file) = file {
+            if !file.exists() {
+                anyhow::bail!("the configuration file {} does not exist", file.display());
+            }
+            builder = builder.add_source(config::File::from(file).required(true));
+        }
+        let settings: Settings = builder
+            .add_source(env.prefix_separator("__").separator("__").try_parsing(true))
+            .build()?
+            .try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let a = &self.agreements;
+        if a.min_years == 0 || a.min_years > a.max_years {
+            anyhow::bail!(
+                "agreements.min_years ({}) must be at least 1 and at most agreements.max_years ({})",
+                a.min_years,
+                a.max_years
+            );
+        }
+        if self.pricing.vat_rate_percent > 100 {
+            anyhow::bail!("pricing.vat_rate_percent must be between 0 and 100");
+        }
+        if self.database.pool_size == 0 {
+            anyhow::bail!("database.pool_size must be at least 1");
+        }
+        crate::db::DatabaseTarget::parse(&self.database.url).map_err(anyhow::Error::msg)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::io::Write;
+
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> config::Environment {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        config::Environment::with_prefix("STRUMPAVTAL").source(Some(map))
+    }
+
+    #[test]
+    fn defaults_are_safe() {
+        let s = Settings::load_with_env(None, env(&[])).unwrap();
+        assert_eq!(s.server.bind, "127.0.0.1:8080");
+        assert_eq!(s.database.url, "sqlite://data/strumpavtal.sqlite");
+        assert_eq!((s.agreements.min_years, s.agreements.max_years), (2, 4));
+        assert_eq!(s.pricing.default_split_rule, SplitRule::PerSeat);
+        assert_eq!(s.pricing.vat_rate_percent, 25);
+    }
+
+    #[test]
+    fn a_file_overrides_defaults_and_the_environment_overrides_both() {
+        let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        writeln!(file, "[server]\nbind = \"0.0.0.0:9000\"\n[agreements]\nmax_years = 5").unwrap();
+        let s = Settings::load_with_env(
+            Some(file.path()),
+            env(&[("STRUMPAVTAL__SERVER__BIND", "127.0.0.1:7000"), ("STRUMPAVTAL__DATABASE__POOL_SIZE", "3")]),
+        )
+        .unwrap();
+        assert_eq!(s.server.bind, "127.0.0.1:7000");
+        assert_eq!(s.agreements.max_years, 5);
+        assert_eq!(s.agreements.min_years, 2);
+        assert_eq!(s.database.pool_size, 3);
+    }
+
+    #[test]
+    fn inconsistent_settings_are_refused() {
+        let err = Settings::load_with_env(None, env(&[("STRUMPAVTAL__AGREEMENTS__MIN_YEARS", "5")])).unwrap_err();
+        assert!(err.to_string().contains("min_years"), "{err}");
+        let err = Settings::load_with_env(None, env(&[("STRUMPAVTAL__DATABASE__URL", "mysql://x")])).unwrap_err();
+        assert!(err.to_string().contains("database.url"), "{err}");
+        assert!(Settings::load_with_env(Some(Path::new("/no/such/file.toml")), env(&[])).is_err());
+    }
+}

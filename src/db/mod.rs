@@ -1,0 +1,259 @@
+//! One database layer for both backends: SQLite (embedded, the default) and
+//! PostgreSQL (production), chosen by the URL's scheme.
+//!
+//! Diesel is synchronous, so every query runs on actix's blocking pool through
+//! [`run`]; no diesel call happens inside an `async fn` body.
+
+pub mod schema;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::AppError;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Where the data lives, parsed from `database.url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// A file path; relative paths are relative to the working directory.
+    Sqlite(PathBuf),
+    /// A libpq connection URL.
+    Postgres(String),
+}
+
+impl DatabaseTarget {
+    /// `sqlite://relative/path.sqlite`, `sqlite:///absolute/path.sqlite`,
+    /// `postgres://…` or `postgresql://…`.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("sqlite:// needs a file path, e.g. sqlite://data/strumpavtal.sqlite".into());
+            }
+            if path == ":memory:" {
+                // Each pooled connection would be a different, empty database.
+                return Err("an in-memory SQLite database cannot be shared by a pool; give a file path".into());
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url.to_owned()))
+        } else {
+            Err(format!(
+                "database.url must start with sqlite:// or postgres:// (got {:?})",
+                url.split(':').next().unwrap_or_default()
+            ))
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// An r2d2 manager that opens the backend the URL names, and sets up every
+/// SQLite connection the way concurrent use needs it.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    target: DatabaseTarget,
+    busy_timeout: Duration,
+}
+
+impl ConnectionManager {
+    pub fn new(target: DatabaseTarget, busy_timeout: Duration) -> Self {
+        Self { target, busy_timeout }
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match &self.target {
+            DatabaseTarget::Postgres(url) => {
+                PgConnection::establish(url).map(DbConnection::Postgres).map_err(r2d2::Error::ConnectionError)
+            }
+            DatabaseTarget::Sqlite(path) => {
+                let path = path.to_string_lossy();
+                let mut conn = SqliteConnection::establish(&path).map_err(r2d2::Error::ConnectionError)?;
+                // The busy timeout makes a second writer wait instead of
+                // failing at once. (WAL is set once, in `connect`: switching
+                // the journal needs a lock that a busy database may not give.)
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    self.busy_timeout.as_millis()
+                ))
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map(|_| ()).map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Opens a pool and applies pending migrations.
+pub fn connect(url: &str, pool_size: u32, busy_timeout: Duration) -> anyhow::Result<DbPool> {
+    let target = DatabaseTarget::parse(url).map_err(anyhow::Error::msg)?;
+    if let DatabaseTarget::Sqlite(path) = &target
+        && let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create the folder {} for the database: {e}", dir.display()))?;
+    }
+    if let DatabaseTarget::Sqlite(path) = &target {
+        // WAL lets readers run beside the one writer; it is a property of the
+        // file, so setting it once is enough.
+        let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+            .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", path.display()))?;
+        conn.batch_execute(&format!("PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;", busy_timeout.as_millis()))?;
+    }
+    let pool = r2d2::Pool::builder()
+        .max_size(pool_size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(ConnectionManager::new(target, busy_timeout))
+        .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", redact(url)))?;
+    let mut conn = pool.get()?;
+    run_migrations(&mut conn)?;
+    Ok(pool)
+}
+
+/// Applies the pending migrations of the connection's backend; returns how many ran.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
+    let applied = match conn {
+        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.len())
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{}{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+}
+
+/// A transaction that will write. On SQLite it begins `IMMEDIATE`, taking the
+/// write lock up front: a deferred transaction that reads first and writes
+/// later can fail with "database is locked" instead of waiting its turn.
+/// Inside another transaction it becomes a savepoint, as diesel's does.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Postgres(_) => conn.transaction(f),
+        DbConnection::Sqlite(inner) => {
+            let nested = AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth()?.is_some();
+            if nested {
+                return conn.transaction(f);
+            }
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(value) => {
+                    <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(error) => {
+                    // The caller's error says what went wrong; a failed rollback
+                    // leaves the connection broken, and r2d2 then discards it.
+                    let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                    Err(error)
+                }
+            }
+        }
+    }
+}
+
+/// Whether the database answers.
+pub fn ping(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1")).execute(conn).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_name_relative_and_absolute_files() {
+        assert_eq!(
+            DatabaseTarget::parse("sqlite://data/strumpavtal.sqlite"),
+            Ok(DatabaseTarget::Sqlite(PathBuf::from("data/strumpavtal.sqlite")))
+        );
+        assert_eq!(
+            DatabaseTarget::parse("sqlite:///var/lib/s.sqlite"),
+            Ok(DatabaseTarget::Sqlite(PathBuf::from("/var/lib/s.sqlite")))
+        );
+    }
+
+    #[test]
+    fn postgres_urls_are_kept_whole() {
+        let url = "postgres://app@127.0.0.1:5432/strumpavtal";
+        assert_eq!(DatabaseTarget::parse(url), Ok(DatabaseTarget::Postgres(url.into())));
+        assert!(matches!(DatabaseTarget::parse("postgresql://localhost/x"), Ok(DatabaseTarget::Postgres(_))));
+    }
+
+    #[test]
+    fn other_urls_are_refused() {
+        assert!(DatabaseTarget::parse("mysql://localhost/x").is_err());
+        assert!(DatabaseTarget::parse("data.sqlite").is_err());
+        assert!(DatabaseTarget::parse("sqlite://").is_err());
+        assert!(DatabaseTarget::parse("sqlite://:memory:").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://app:secret@db:5432/x"), "postgres://app@db:5432/x");
+        assert_eq!(redact("sqlite://data/x.sqlite"), "sqlite://data/x.sqlite");
+    }
+}

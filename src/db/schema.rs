@@ -1,0 +1,91 @@
+//! The tables, declared once for both backends. Written by hand (not by
+//! `diesel print-schema`) because the two migration folders must map onto the
+//! same Rust types: ids are `BigInt`, money `BigInt` öre, dates `Date`.
+
+diesel::table! {
+    organisations (id) {
+        id -> BigInt,
+        org_number -> Text,
+        name -> Text,
+        kind -> Text,
+        employees -> Integer,
+        coordinator_email -> Text,
+        finance_email -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreements (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        reference -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        budget_ore -> BigInt,
+        pooling -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    courses (id) {
+        id -> BigInt,
+        code -> Text,
+        title -> Text,
+        credits_tenths -> Integer,
+        min_participants -> Integer,
+        max_participants -> Integer,
+        fixed_fee_ore -> BigInt,
+        per_participant_fee_ore -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    needs (id) {
+        id -> BigInt,
+        agreement_id -> BigInt,
+        course_id -> BigInt,
+        seats -> Integer,
+        extra_seats -> Integer,
+        earliest_term -> Text,
+        latest_term -> Text,
+        note -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        role -> Text,
+        organisation_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(agreements -> organisations (organisation_id));
+diesel::joinable!(needs -> agreements (agreement_id));
+diesel::joinable!(needs -> courses (course_id));
+diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(api_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(organisations, agreements, courses, needs, users, api_tokens,);

@@ -1,0 +1,22 @@
+//! Strumpavtal: pools the training demand of organisations with SKO
+//! agreements into shared university cohorts, and splits their cost.
+//!
+//! Where things are:
+//! - `registry` — organisations, agreements, courses, needs, demand;
+//! - `splitting` — how a cohort's cost is divided;
+//! - `access` — users, roles, API tokens;
+//! - `web` — the HTTP API; `startup` builds the server, `cli` the commands;
+//! - `db` — the database layer for SQLite and PostgreSQL.
+
+pub mod access;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod registry;
+pub mod splitting;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

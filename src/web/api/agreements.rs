@@ -1,0 +1,102 @@
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::access::Caller;
+use crate::db::{self, write_transaction};
+use crate::error::AppError;
+use crate::ids::{AgreementId, OrganisationId};
+use crate::registry::agreements::{self, Agreement, AgreementInput, AgreementPatch, AgreementView, Budget};
+use crate::web::AppState;
+use crate::web::error::ErrorBody;
+use crate::web::extract::JsonBody;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/agreements").route(web::post().to(create)).route(web::get().to(list)))
+        .service(web::resource("/agreements/{id}").route(web::get().to(get)).route(web::patch().to(update)))
+        .service(web::resource("/agreements/{id}/budget").route(web::get().to(budget)));
+}
+
+/// Registers an SKO agreement (coordinators).
+#[utoipa::path(post, path = "/api/v1/agreements", operation_id = "create_agreement", tag = "registry", request_body = AgreementInput,
+    security(("bearer" = [])),
+    responses((status = 201, body = AgreementView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<AgreementInput>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_coordinator("register agreements")?;
+    let limits = state.settings.agreements.clone();
+    let created =
+        db::run(&state.pool, move |conn| write_transaction(conn, |conn| agreements::create(conn, body.0, &limits)))
+            .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/agreements/{}", created.id)))
+        .json(created.view(state.today())))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AgreementFilter {
+    pub organisation_id: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/agreements", operation_id = "list_agreements", tag = "registry", security(("bearer" = [])), params(AgreementFilter),
+    responses((status = 200, body = Vec<AgreementView>), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    filter: web::Query<AgreementFilter>,
+) -> Result<HttpResponse, AppError> {
+    let scope = caller.scope();
+    let organisation = filter.organisation_id.map(OrganisationId);
+    let found = db::run(&state.pool, move |conn| agreements::list(conn, scope, organisation)).await?;
+    let today = state.today();
+    Ok(HttpResponse::Ok().json(found.into_iter().map(|a| a.view(today)).collect::<Vec<_>>()))
+}
+
+async fn visible(state: &AppState, caller: &Caller, id: AgreementId) -> Result<Agreement, AppError> {
+    let agreement = db::run(&state.pool, move |conn| agreements::find(conn, id)).await?;
+    if caller.can_see(agreement.organisation_id) { Ok(agreement) } else { Err(AppError::NotFound("agreement")) }
+}
+
+#[utoipa::path(get, path = "/api/v1/agreements/{id}", operation_id = "get_agreement", tag = "registry", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = AgreementView), (status = 404, body = ErrorBody)))]
+pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let agreement = visible(&state, &caller, AgreementId(id.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(agreement.view(state.today())))
+}
+
+/// Changes the fields given (coordinators). A new period must still hold
+/// every open need's terms.
+#[utoipa::path(patch, path = "/api/v1/agreements/{id}", operation_id = "update_agreement", tag = "registry", request_body = AgreementPatch,
+    security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = AgreementView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<AgreementPatch>,
+) -> Result<HttpResponse, AppError> {
+    let id = visible(&state, &caller, AgreementId(id.into_inner())).await?.id;
+    caller.require_coordinator("change agreements")?;
+    let limits = state.settings.agreements.clone();
+    let updated =
+        db::run(&state.pool, move |conn| write_transaction(conn, |conn| agreements::update(conn, id, body.0, &limits)))
+            .await?;
+    Ok(HttpResponse::Ok().json(updated.view(state.today())))
+}
+
+/// The agreement's ledger: budget, committed, invoiced, remaining.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/budget", operation_id = "get_agreement_budget", tag = "registry", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Budget), (status = 404, body = ErrorBody)))]
+pub async fn budget(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let agreement = visible(&state, &caller, AgreementId(id.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(agreements::budget(&agreement)))
+}

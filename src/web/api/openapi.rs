@@ -1,0 +1,41 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{agreements, courses, demand, health, needs, organisations};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Strumpavtal", description = "Pooled cohorts for SKO agreements: registry, needs and demand."),
+    paths(
+        health::health,
+        organisations::create, organisations::list, organisations::get, organisations::update,
+        agreements::create, agreements::list, agreements::get, agreements::update, agreements::budget,
+        courses::create, courses::list, courses::get, courses::update,
+        needs::create, needs::list, needs::get, needs::update, needs::withdraw, needs::import_csv,
+        demand::get,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "registry", description = "Organisations, agreements and the course catalogue"),
+         (name = "needs", description = "Needs inventories and aggregated demand"),
+         (name = "operations", description = "Health"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("sp_…").build()),
+        );
+    }
+}
+
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

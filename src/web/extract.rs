@@ -1,0 +1,216 @@
+//! Request extractors: the authenticated caller, and JSON bodies whose
+//! errors name the field at fault.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use crate::access::{Caller, tokens};
+use crate::db;
+use crate::error::{AppError, FieldErrors};
+
+type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))
+}
+
+/// `Authorization: Bearer TOKEN`.
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = LocalFuture<Caller>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(|t| t.trim().to_owned());
+        let state = state(req);
+        Box::pin(async move {
+            let state = state?;
+            let token = token.ok_or(AppError::Unauthorized)?;
+            db::run(&state.pool, move |conn| tokens::authenticate(conn, &token)).await?.ok_or(AppError::Unauthorized)
+        })
+    }
+}
+
+/// How much of an oversized body is read and thrown away before the 413 is
+/// sent. A client that is still sending when the server answers and closes
+/// sees a broken connection instead of the 413; past this, it does anyway.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
+/// A request body read whole, up to a limit.
+pub async fn read_body(payload: &mut Payload, limit: usize) -> Result<Vec<u8>, AppError> {
+    let mut body = Vec::new();
+    let mut received = 0usize;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest {
+            code: "unreadable_body",
+            message: format!("the request body could not be read: {e}"),
+            fields: FieldErrors::new(),
+        })?;
+        received += chunk.len();
+        if received > DRAIN_LIMIT {
+            break;
+        }
+        if received <= limit {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    if received > limit { Err(AppError::PayloadTooLarge { limit }) } else { Ok(body) }
+}
+
+/// Whether the declared length is past all hope, so the body is not read at all.
+fn hopelessly_large(req: &HttpRequest) -> bool {
+    declared_length(req).is_some_and(|len| len > DRAIN_LIMIT)
+}
+
+fn declared_length(req: &HttpRequest) -> Option<usize> {
+    req.headers().get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+}
+
+/// A JSON body. Malformed JSON and values of the wrong type are 400s that
+/// say where; rules about the values are checked later, field by field.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = AppError;
+    type Future = LocalFuture<JsonBody<T>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let mut payload = payload.take();
+        let state = state(req);
+        let hopeless = hopelessly_large(req);
+        Box::pin(async move {
+            let limit = state?.settings.server.json_limit_bytes;
+            if hopeless {
+                return Err(AppError::PayloadTooLarge { limit });
+            }
+            let body = read_body(&mut payload, limit).await?;
+            parse_json(&body).map(JsonBody)
+        })
+    }
+}
+
+/// A raw body for uploads such as CSV, with the import size limit.
+pub struct UploadBody(pub Vec<u8>);
+
+impl FromRequest for UploadBody {
+    type Error = AppError;
+    type Future = LocalFuture<UploadBody>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let mut payload = payload.take();
+        let state = state(req);
+        let hopeless = hopelessly_large(req);
+        Box::pin(async move {
+            let limit = state?.settings.server.import_limit_bytes;
+            if hopeless {
+                return Err(AppError::PayloadTooLarge { limit });
+            }
+            read_body(&mut payload, limit).await.map(UploadBody)
+        })
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(bad_request("empty_body", "the request needs a JSON object as its body".into(), None));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let problem = without_position(&inner.to_string());
+                let field = if path == "." { named_field(&problem) } else { Some(path) };
+                bad_request("invalid_field", problem, Some(field.unwrap_or_else(|| "body".into())))
+            }
+            _ => bad_request("malformed_json", format!("the body is not valid JSON: {inner}"), None),
+        }
+    })?;
+    deserializer.end().map_err(|e| bad_request("malformed_json", format!("the body is not valid JSON: {e}"), None))?;
+    Ok(value)
+}
+
+fn bad_request(code: &'static str, message: String, field: Option<String>) -> AppError {
+    let mut fields = FieldErrors::new();
+    if let Some(field) = field {
+        fields.insert(field.clone(), message.clone());
+        return AppError::BadRequest { code, message: format!("{field}: {message}"), fields };
+    }
+    AppError::BadRequest { code, message, fields }
+}
+
+/// serde_json appends " at line 1 column 20", which means nothing to a
+/// person who sent a one-line body; the field name says more.
+fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// "missing field `seats`" and "unknown field `x`, expected …" name their
+/// field only in the message.
+fn named_field(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    Some(message[start..end].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        seats: i64,
+        name: String,
+    }
+
+    fn fields_of(error: AppError) -> (&'static str, Vec<String>) {
+        match error {
+            AppError::BadRequest { code, fields, .. } => (code, fields.into_keys().collect()),
+            other => panic!("not a bad request: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_field() {
+        let (code, fields) = fields_of(parse_json::<Sample>(br#"{"seats": "four", "name": "x"}"#).unwrap_err());
+        assert_eq!((code, fields), ("invalid_field", vec!["seats".to_owned()]));
+    }
+
+    #[test]
+    fn missing_and_unknown_fields_are_named() {
+        let (_, fields) = fields_of(parse_json::<Sample>(br#"{"name": "x"}"#).unwrap_err());
+        assert_eq!(fields, ["seats"]);
+        let (_, fields) = fields_of(parse_json::<Sample>(br#"{"seats": 1, "name": "x", "colour": 1}"#).unwrap_err());
+        assert_eq!(fields, ["colour"]);
+    }
+
+    #[test]
+    fn malformed_and_empty_bodies_are_refused() {
+        assert_eq!(fields_of(parse_json::<Sample>(br#"{"seats": 1,"#).unwrap_err()).0, "malformed_json");
+        assert_eq!(
+            fields_of(parse_json::<Sample>(br#"{"seats":1,"name":"x"} trailing"#).unwrap_err()).0,
+            "malformed_json"
+        );
+        assert_eq!(fields_of(parse_json::<Sample>(b"  ").unwrap_err()).0, "empty_body");
+        assert_eq!(fields_of(parse_json::<Sample>(b"[1,2]").unwrap_err()).0, "invalid_field");
+    }
+}

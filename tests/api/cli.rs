@@ -1,0 +1,95 @@
+//! The binary itself: `user add` prints a working token last, and
+//! `serve --demo` starts with demo data and tells how to log in.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{TestDatabase, backends, spawn_on};
+
+fn strumpavtal(database_url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_strumpavtal"));
+    command.env("STRUMPAVTAL__DATABASE__URL", database_url).env("STRUMPAVTAL__SERVER__BIND", "127.0.0.1:0");
+    command
+}
+
+#[tokio::test]
+async fn user_add_prints_a_token_that_works_as_its_last_line() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend);
+        let app = spawn_on(&database).await;
+        app.organisation("212000-2387", "Ånge kommun", 1150).await;
+        let output = strumpavtal(&database.url)
+            .args([
+                "user",
+                "add",
+                "--email",
+                "hr@ange.example",
+                "--role",
+                "organisation",
+                "--organisation",
+                "2120002387",
+            ])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{backend:?}: {}", String::from_utf8_lossy(&output.stderr));
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let token = stdout.lines().last().unwrap().trim().to_owned();
+        let organisations: Vec<Value> = app.get_as(&token, "/api/v1/organisations").await.json().await.unwrap();
+        assert_eq!(organisations.len(), 1);
+        assert_eq!(organisations[0]["name"], "Ånge kommun");
+
+        // An organisation user needs an organisation that exists.
+        let output = strumpavtal(&database.url)
+            .args(["user", "add", "--email", "x@ange.example", "--role", "finance", "--organisation", "212000-2411"])
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("212000-2411"));
+        let output = strumpavtal(&database.url)
+            .args(["user", "add", "--email", "y@ange.example", "--role", "finance"])
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "a finance user without organisation is refused");
+    }
+}
+
+#[tokio::test]
+async fn serve_demo_loads_the_demo_data_and_prints_logins() {
+    let database = TestDatabase::create(crate::helpers::Backend::Sqlite);
+    let mut child = strumpavtal(&database.url)
+        .args(["serve", "--demo"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut token, mut address) = (None, None);
+    let started = Instant::now();
+    let mut previous = String::new();
+    while address.is_none() && started.elapsed() < Duration::from_secs(60) {
+        let Some(Ok(line)) = lines.next() else { break };
+        if previous.trim_start().starts_with("coordinator") {
+            token = Some(line.trim().to_owned());
+        }
+        if let Some(rest) = line.strip_prefix("Strumpavtal is listening on ") {
+            address = Some(rest.trim().to_owned());
+        }
+        previous = line;
+    }
+    let (token, address) = (token.expect("a coordinator token"), address.expect("the address"));
+    let client = reqwest::Client::new();
+    let demand = client.get(format!("{address}/api/v1/demand")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(demand.status(), StatusCode::OK);
+    let rows: Vec<Value> = demand.json().await.unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(rows.iter().any(|r| r["organisations"].as_i64().unwrap() >= 3 && r["viable"] == true), "pooled demand");
+    assert!(
+        rows.iter().any(|r| r["viable"] == false && r["missing_seats"].as_i64().unwrap() > 0),
+        "near-viable demand"
+    );
+}

@@ -1,0 +1,13 @@
+//! Integration tests: the real application over HTTP, on SQLite and — when
+//! `TEST_DATABASE_URL` is set — on PostgreSQL too.
+
+mod access;
+mod agreements;
+mod cli;
+mod courses;
+mod demand;
+mod helpers;
+mod import;
+mod needs;
+mod organisations;
+mod service;
