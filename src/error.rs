@@ -108,6 +108,10 @@ impl Problems {
         self.0.is_empty()
     }
 
+    pub fn into_fields(self) -> FieldErrors {
+        self.0
+    }
+
     pub fn into_result(self) -> Result<(), AppError> {
         if self.0.is_empty() { Ok(()) } else { Err(AppError::invalid(self.0)) }
     }

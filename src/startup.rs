@@ -38,6 +38,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(http::json_error_pages())
                 .wrap(middleware::Logger::new("%r %s %Dms").exclude("/health"))
                 .configure(http::configure)
         })

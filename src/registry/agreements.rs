@@ -165,8 +165,11 @@ pub fn check_length(starts_on: NaiveDate, ends_on: NaiveDate, limits: &Agreement
 }
 
 impl AgreementInput {
-    fn validate(&self, limits: &AgreementSettings) -> Result<ValidAgreement, AppError> {
+    fn validate(&self, organisation_exists: bool, limits: &AgreementSettings) -> Result<ValidAgreement, AppError> {
         let mut problems = Problems::new();
+        if !organisation_exists {
+            problems.add("organisation_id", format!("no organisation has the id {}", self.organisation_id));
+        }
         let reference = problems.check("reference", required_text(&self.reference, 100));
         let starts_on = problems.check("starts_on", parse_date(&self.starts_on));
         let ends_on = problems.check("ends_on", parse_date(&self.ends_on));
@@ -213,21 +216,7 @@ pub fn create(
 ) -> Result<Agreement, AppError> {
     let organisation_exists =
         organisations::table.find(OrganisationId(input.organisation_id)).count().get_result::<i64>(conn)? > 0;
-    let valid = match (input.validate(limits), organisation_exists) {
-        (Ok(valid), true) => valid,
-        (result, exists) => {
-            let mut fields = match result {
-                Err(AppError::Validation { fields, .. }) => fields,
-                Err(other) => return Err(other),
-                Ok(_) => Default::default(),
-            };
-            if !exists {
-                fields
-                    .insert("organisation_id".into(), format!("no organisation has the id {}", input.organisation_id));
-            }
-            return Err(AppError::invalid(fields));
-        }
-    };
+    let valid = input.validate(organisation_exists, limits)?;
     ensure_reference_is_free(conn, &valid.reference, None)?;
     let at = now();
     let id = diesel::insert_into(agreements::table)
@@ -249,6 +238,7 @@ pub fn update(
     limits: &AgreementSettings,
 ) -> Result<Agreement, AppError> {
     let current = find(conn, id)?;
+    let moved_field = if patch.starts_on.is_some() && patch.ends_on.is_none() { "starts_on" } else { "ends_on" };
     let candidate = AgreementInput {
         organisation_id: current.organisation_id.0,
         reference: patch.reference.unwrap_or_else(|| current.reference.clone()),
@@ -257,9 +247,9 @@ pub fn update(
         budget_ore: patch.budget_ore.unwrap_or(current.budget_ore.0),
         pooling: patch.pooling.unwrap_or(current.pooling),
     };
-    let valid = candidate.validate(limits)?;
+    let valid = candidate.validate(true, limits)?;
     ensure_reference_is_free(conn, &valid.reference, Some(id))?;
-    ensure_open_needs_fit(conn, id, valid.starts_on, valid.ends_on)?;
+    ensure_open_needs_fit(conn, id, valid.starts_on, valid.ends_on, moved_field)?;
     diesel::update(agreements::table.find(id)).set((&valid, agreements::updated_at.eq(now()))).execute(conn)?;
     find(conn, id)
 }
@@ -271,6 +261,7 @@ fn ensure_open_needs_fit(
     id: AgreementId,
     starts_on: NaiveDate,
     ends_on: NaiveDate,
+    field: &str,
 ) -> Result<(), AppError> {
     let windows = needs::table
         .filter(needs::agreement_id.eq(id))
@@ -293,7 +284,7 @@ fn ensure_open_needs_fit(
                 "open needs {} have terms outside the new period {starts_on} – {ends_on}; change or withdraw them first",
                 outside.join(", ")
             ),
-            fields: [("ends_on".to_owned(), "open needs have terms outside this period".to_owned())].into(),
+            fields: [(field.to_owned(), "open needs have terms outside this period".to_owned())].into(),
         })
     }
 }

@@ -145,11 +145,22 @@ fn period(today: NaiveDate, year_offset: i32, start_month: u32, years: u32) -> (
     (starts_on, ends_on)
 }
 
-/// Makes sure the demo users exist and gives each a fresh token.
+/// Makes sure the demo users exist and gives each a fresh token. Users of an
+/// organisation that is not in the database (it held other data before the
+/// demo) are left out.
 pub fn logins(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, AppError> {
     write_transaction(conn, |conn| {
         let mut logins = Vec::new();
         for (email, role, organisation) in DEMO_USERS {
+            if let Some(number) = organisation {
+                let registered: i64 = organisations_table::table
+                    .filter(organisations_table::org_number.eq(number))
+                    .count()
+                    .get_result(conn)?;
+                if registered == 0 {
+                    continue;
+                }
+            }
             let token = match users::find_by_email(conn, email)? {
                 Some(id) => tokens::issue(conn, id)?,
                 None => users::create(conn, users::NewUser { email, role, organisation })?.token,

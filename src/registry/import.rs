@@ -17,7 +17,7 @@ use super::courses::{self, Course};
 use super::needs::{self, NeedDraft, ValidNeed};
 use crate::access::Caller;
 use crate::db::DbConnection;
-use crate::error::{AppError, FieldErrors, Problems, RowError};
+use crate::error::{AppError, Problems, RowError};
 use crate::ids::NeedId;
 
 pub const MAX_ROWS: usize = 5000;
@@ -61,8 +61,9 @@ impl Row {
     }
 }
 
-/// Reads the rows, or says what is wrong with the file as a whole.
-fn read_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
+/// The rows that could be read, and the problems of those that could not;
+/// or, as `Err`, what is wrong with the file as a whole (its header).
+fn read_rows(text: &str) -> Result<(Vec<Row>, Vec<RowError>), Vec<RowError>> {
     let mut reader =
         csv::ReaderBuilder::new().delimiter(detect_separator(text)).flexible(true).from_reader(text.as_bytes());
     let header_error = |column: &str, message: String| RowError { row: 1, column: column.into(), message };
@@ -123,13 +124,22 @@ fn read_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
             });
             break;
         }
+        // A quote left open swallows the following rows into one cell.
+        if let Some(i) = record.iter().position(|cell| cell.contains(['\n', '\r'])) {
+            errors.push(RowError {
+                row: number,
+                column: headers[i].clone(),
+                message: "the cell runs over several lines; is a quote (\") left open?".into(),
+            });
+            continue;
+        }
         let cells = headers.iter().cloned().zip(record.iter().map(str::to_owned)).collect();
         rows.push(Row { number, cells });
     }
     if errors.is_empty() && rows.is_empty() {
-        errors.push(header_error("", "the file has a header row but no needs".into()));
+        return Err(vec![header_error("", "the file has a header row but no needs".into())]);
     }
-    if errors.is_empty() { Ok(rows) } else { Err(errors) }
+    Ok((rows, errors))
 }
 
 /// The line a byte offset falls on, counting from 1 as a spreadsheet does.
@@ -156,10 +166,9 @@ fn whole_number(text: &str, optional: bool) -> Result<i64, String> {
 /// in a write transaction so that the rows are stored together or not at all.
 pub fn import(conn: &mut DbConnection, caller: &Caller, bytes: &[u8]) -> Result<ImportResult, AppError> {
     let text = decode(bytes);
-    let rows = read_rows(&text).map_err(invalid_rows)?;
+    let (rows, mut errors) = read_rows(&text).map_err(invalid_rows)?;
     let mut agreements_by_reference: HashMap<String, Option<Agreement>> = HashMap::new();
     let mut courses_by_code: HashMap<String, Option<Course>> = HashMap::new();
-    let mut errors = Vec::new();
     let mut valid_rows: Vec<ValidNeed> = Vec::new();
     for row in &rows {
         let mut problems = Problems::new();
@@ -219,11 +228,7 @@ pub fn import(conn: &mut DbConnection, caller: &Caller, bytes: &[u8]) -> Result<
 }
 
 fn into_row_errors(row: usize, problems: Problems) -> Vec<RowError> {
-    let fields: FieldErrors = match problems.into_result() {
-        Err(AppError::Validation { fields, .. }) => fields,
-        _ => FieldErrors::new(),
-    };
-    fields.into_iter().map(|(column, message)| RowError { row, column, message }).collect()
+    problems.into_fields().into_iter().map(|(column, message)| RowError { row, column, message }).collect()
 }
 
 fn invalid_rows(mut rows: Vec<RowError>) -> AppError {
@@ -268,17 +273,30 @@ mod tests {
                     A,SAMT3,4,VT2027,HT2027\n\
                     \n\
                     B,SAMT3,2,VT2027,VT2027\n";
-        let rows = read_rows(text).ok().unwrap();
+        let (rows, errors) = read_rows(text).ok().unwrap();
+        assert!(errors.is_empty());
         assert_eq!(rows.iter().map(|r| r.number).collect::<Vec<_>>(), [2, 4]);
         assert_eq!(rows[1].cell("agreement_reference"), "B");
     }
 
     #[test]
     fn a_short_row_and_an_empty_file_are_refused() {
-        let errors =
-            read_rows("agreement_reference,course_code,seats,earliest_term,latest_term\nA,SAMT3\n").err().unwrap();
+        let text =
+            "agreement_reference,course_code,seats,earliest_term,latest_term\nA,SAMT3\nB,SAMT3,1,VT2027,VT2027\n";
+        let (rows, errors) = read_rows(text).ok().unwrap();
         assert_eq!((errors[0].row, errors.len()), (2, 1));
+        assert_eq!(rows.len(), 1, "the good row is still read, so its values get checked too");
         assert!(read_rows("agreement_reference,course_code,seats,earliest_term,latest_term\n").is_err());
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_caught_instead_of_swallowing_rows() {
+        let text = "agreement_reference;course_code;seats;earliest_term;latest_term;note\n\
+                    A;SAMT3;4;VT2027;VT2027;\"Socialsekreterare\n\
+                    B;SAMT3;2;VT2027;VT2027;x\n";
+        let (rows, errors) = read_rows(text).ok().unwrap();
+        assert!(rows.is_empty());
+        assert_eq!((errors[0].row, errors[0].column.as_str()), (2, "note"));
     }
 
     #[test]

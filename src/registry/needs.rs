@@ -180,6 +180,8 @@ impl NeedDraft<'_> {
         let note = self.note.trim();
         if note.chars().count() > MAX_NOTE_CHARS {
             problems.add("note", format!("must be at most {MAX_NOTE_CHARS} characters"));
+        } else if note.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            problems.add("note", "must not contain control characters");
         }
         let (agreement, course, earliest, latest) = (agreement?, course?, earliest?, latest?);
         if !problems.is_empty() {

@@ -22,6 +22,7 @@ pub struct ErrorDetail {
     /// For people.
     pub message: String,
     /// Field name → what is wrong with it.
+    #[schema(value_type = std::collections::HashMap<String, String>)]
     pub fields: FieldErrors,
     /// For imports: every bad row.
     #[serde(skip_serializing_if = "Vec::is_empty")]

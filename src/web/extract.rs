@@ -127,6 +127,15 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(bad_request("empty_body", "the request needs a JSON object as its body".into(), None));
     }
+    // Serde would also take a struct from a JSON array, by position; a body
+    // whose fields are not named is a mistake, not a shorthand.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(bad_request(
+            "malformed_json",
+            "the body must be a JSON object ({\"field\": value, …})".into(),
+            None,
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -211,6 +220,7 @@ mod tests {
             "malformed_json"
         );
         assert_eq!(fields_of(parse_json::<Sample>(b"  ").unwrap_err()).0, "empty_body");
-        assert_eq!(fields_of(parse_json::<Sample>(b"[1,2]").unwrap_err()).0, "invalid_field");
+        assert_eq!(fields_of(parse_json::<Sample>(b"[1, \"x\"]").unwrap_err()).0, "malformed_json");
+        assert_eq!(fields_of(parse_json::<Sample>(b"42").unwrap_err()).0, "malformed_json");
     }
 }

@@ -60,7 +60,8 @@ async fn one_bad_row_stores_nothing_and_every_bad_row_is_listed() {
              SKO-XXX-99;SAMT3;5;1;{t0};{t1};unknown agreement\n\
              SKO-ANG-01;NOPE;0;1;{t0};{t1};unknown course and zero seats\n\
              SKO-ANG-01;SAMT3;4;1;VT27;{t1};bad term\n\
-             SKO-ANG-01;SAMT3;fyra;1;{t1};{t0};not a number, window backwards\n",
+             SKO-ANG-01;SAMT3;fyra;1;{t1};{t0};not a number, window backwards\n\
+             SKO-ANG-01;SAMT3\n",
             t0 = term(0),
             t1 = term(1)
         );
@@ -80,6 +81,7 @@ async fn one_bad_row_stores_nothing_and_every_bad_row_is_listed() {
             (5, "earliest_term"),
             (6, "latest_term"),
             (6, "seats"),
+            (7, ""),
         ]
         .iter()
         .map(|(r, c)| (*r, c.to_string()))

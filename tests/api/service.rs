@@ -75,6 +75,28 @@ async fn unknown_routes_and_ids_are_json_404s() {
 }
 
 #[tokio::test]
+async fn a_wrong_method_is_a_json_405_naming_the_right_ones() {
+    for (app, _db) in spawn_apps().await {
+        let response = app.client.put(app.url("/api/v1/organisations")).bearer_auth(&app.token).send().await.unwrap();
+        let allow = response.headers().get("allow").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let (status, body) = answer(response).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{:?}", app.backend);
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+        assert!(allow.contains("POST") && allow.contains("GET"), "{allow}");
+    }
+}
+
+#[tokio::test]
+async fn a_json_array_is_not_taken_for_an_object() {
+    for (app, _db) in spawn_apps().await {
+        let body = r#"["212000-2346", "Ragunda kommun", "municipality", 900, "a@b.se", "c@d.se"]"#;
+        let (status, answer) = answer(app.post_raw("/api/v1/organisations", "application/json", body).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{:?} {answer}", app.backend);
+        assert_eq!(app.count("organisations"), 0);
+    }
+}
+
+#[tokio::test]
 async fn the_openapi_document_describes_the_endpoints() {
     for (app, _db) in spawn_apps().await {
         let response = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap();
