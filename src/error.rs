@@ -34,6 +34,9 @@ pub enum AppError {
     /// Also what a caller gets for another organisation's data.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The path exists but takes other methods, which `allowed` lists.
+    #[error("this address takes {allowed}")]
+    MethodNotAllowed { allowed: String },
     /// A unique key is taken, or the change clashes with the resource's state.
     #[error("{message}")]
     Conflict { message: String, fields: FieldErrors },

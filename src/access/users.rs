@@ -4,12 +4,13 @@ use chrono::Utc;
 use diesel::prelude::*;
 
 use super::Role;
-use crate::db::schema::{organisations, users};
+use crate::db::schema::users;
 use crate::db::{DbConnection, write_transaction};
 use crate::error::AppError;
 use crate::ids::{OrganisationId, UserId};
 use crate::registry::email::parse_email;
 use crate::registry::org_number::OrgNumber;
+use crate::registry::organisations;
 
 pub struct NewUser<'a> {
     pub email: &'a str,
@@ -45,19 +46,13 @@ pub fn create(conn: &mut DbConnection, new: NewUser<'_>) -> Result<CreatedUser, 
         (_, given) => given.map(OrgNumber::parse).transpose().map_err(|e| AppError::field("organisation", e))?,
     };
     write_transaction(conn, |conn| {
-        let organisation_id = match &organisation_number {
-            None => None,
-            Some(number) => Some(
-                organisations::table
-                    .filter(organisations::org_number.eq(number.as_str()))
-                    .select(organisations::id)
-                    .first::<OrganisationId>(conn)
-                    .optional()?
-                    .ok_or_else(|| {
-                        AppError::field("organisation", format!("no organisation has the number {number}"))
-                    })?,
-            ),
-        };
+        let organisation_id =
+            match &organisation_number {
+                None => None,
+                Some(number) => Some(organisations::id_by_number(conn, number.as_str())?.ok_or_else(|| {
+                    AppError::field("organisation", format!("no organisation has the number {number}"))
+                })?),
+            };
         let taken = users::table.filter(users::email.eq(&email)).count().get_result::<i64>(conn)? > 0;
         if taken {
             return Err(AppError::conflict("email", format!("a user with the e-mail address {email} already exists")));

@@ -152,14 +152,10 @@ pub fn logins(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, AppError> {
     write_transaction(conn, |conn| {
         let mut logins = Vec::new();
         for (email, role, organisation) in DEMO_USERS {
-            if let Some(number) = organisation {
-                let registered: i64 = organisations_table::table
-                    .filter(organisations_table::org_number.eq(number))
-                    .count()
-                    .get_result(conn)?;
-                if registered == 0 {
-                    continue;
-                }
+            if let Some(number) = organisation
+                && organisations::id_by_number(conn, number)?.is_none()
+            {
+                continue;
             }
             let token = match users::find_by_email(conn, email)? {
                 Some(id) => tokens::issue(conn, id)?,

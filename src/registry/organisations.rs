@@ -124,17 +124,21 @@ impl OrganisationPatch {
     }
 }
 
+/// The organisation registered under this (normalised) number, if any.
+pub fn id_by_number(conn: &mut DbConnection, number: &str) -> Result<Option<OrganisationId>, AppError> {
+    Ok(organisations::table
+        .filter(organisations::org_number.eq(number))
+        .select(organisations::id)
+        .first::<OrganisationId>(conn)
+        .optional()?)
+}
+
 fn ensure_number_is_free(
     conn: &mut DbConnection,
     number: &str,
     except: Option<OrganisationId>,
 ) -> Result<(), AppError> {
-    let holder = organisations::table
-        .filter(organisations::org_number.eq(number))
-        .select(organisations::id)
-        .first::<OrganisationId>(conn)
-        .optional()?;
-    match holder {
+    match id_by_number(conn, number)? {
         Some(id) if Some(id) != except => Err(AppError::conflict(
             "org_number",
             format!("an organisation with the number {number} is already registered"),

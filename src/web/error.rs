@@ -38,6 +38,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
+            AppError::MethodNotAllowed { .. } => "method_not_allowed",
             AppError::Conflict { .. } => "conflict",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::Unavailable(_) => "unavailable",
@@ -54,6 +55,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -92,6 +94,11 @@ impl ResponseError for AppError {
             }
             AppError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            AppError::MethodNotAllowed { allowed } => {
+                if let Ok(allow) = HeaderValue::from_str(allowed) {
+                    response.insert_header((header::ALLOW, allow));
+                }
             }
             _ => {}
         }

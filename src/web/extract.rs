@@ -124,17 +124,15 @@ impl FromRequest for UploadBody {
 }
 
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(bad_request("empty_body", "the request needs a JSON object as its body".into(), None));
-    }
     // Serde would also take a struct from a JSON array, by position; a body
     // whose fields are not named is a mistake, not a shorthand.
-    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(bad_request(
-            "malformed_json",
-            "the body must be a JSON object ({\"field\": value, …})".into(),
-            None,
-        ));
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Err(bad_request("empty_body", "the request needs a JSON object as its body".into(), None)),
+        Some(b'{') => {}
+        Some(_) => {
+            let message = "the body must be a JSON object ({\"field\": value, …})".into();
+            return Err(bad_request("malformed_json", message, None));
+        }
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {

@@ -7,15 +7,15 @@ pub mod extract;
 use std::sync::Arc;
 
 use actix_web::dev::ServiceResponse;
+use actix_web::error::QueryPayloadError;
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, ResponseError, web};
 use chrono::NaiveDate;
 
 use crate::config::Settings;
 use crate::db::DbPool;
 use crate::error::{AppError, FieldErrors};
-use crate::web::error::{ErrorBody, ErrorDetail};
 
 /// What every handler may use.
 #[derive(Clone)]
@@ -36,7 +36,10 @@ impl AppState {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound("resource").into()))
         .app_data(web::QueryConfig::default().error_handler(|error, _| {
-            let message = error.to_string().replace("Query deserialize error: ", "the query string is wrong: ");
+            let message = match &error {
+                QueryPayloadError::Deserialize(inner) => format!("the query string is wrong: {inner}"),
+                other => other.to_string(),
+            };
             AppError::BadRequest { code: "invalid_query", message, fields: FieldErrors::new() }.into()
         }))
         .service(web::resource("/health").route(web::get().to(api::health::health)))
@@ -51,24 +54,12 @@ pub fn json_error_pages<B: 'static>() -> ErrorHandlers<B> {
 }
 
 fn method_not_allowed<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let allow = res.headers().get(header::ALLOW).cloned();
+    let allowed = res.headers().get(header::ALLOW).and_then(|a| a.to_str().ok()).unwrap_or("other methods").to_owned();
     let (req, _) = res.into_parts();
-    let mut response = HttpResponse::MethodNotAllowed();
-    if let Some(allow) = &allow {
-        response.insert_header((header::ALLOW, allow.clone()));
-    }
-    let allowed = allow.as_ref().and_then(|a| a.to_str().ok()).unwrap_or("other methods");
-    let response = response.json(ErrorBody {
-        error: ErrorDetail {
-            code: "method_not_allowed",
-            message: format!("this address takes {allowed}"),
-            fields: FieldErrors::new(),
-            rows: Vec::new(),
-        },
-    });
+    let response = AppError::MethodNotAllowed { allowed }.error_response();
     Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response).map_into_right_body()))
 }
 
 async fn not_found() -> HttpResponse {
-    actix_web::ResponseError::error_response(&AppError::NotFound("page"))
+    AppError::NotFound("page").error_response()
 }
