@@ -18,6 +18,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub agreements: AgreementSettings,
     pub pricing: PricingSettings,
+    pub planning: PlanningSettings,
     pub log: LogSettings,
 }
 
@@ -55,6 +56,14 @@ pub struct AgreementSettings {
 pub struct PricingSettings {
     pub default_split_rule: SplitRule,
     pub vat_rate_percent: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanningSettings {
+    /// Search nodes one group of needs may use before the planner stops and
+    /// reports how far from optimal its plan may be.
+    pub node_limit: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -21,4 +21,4 @@ macro_rules! typed_id {
     )*};
 }
 
-typed_id!(OrganisationId, AgreementId, CourseId, NeedId, UserId, TokenId);
+typed_id!(OrganisationId, AgreementId, CourseId, NeedId, UserId, TokenId, PlanId, CohortId, AllocationId);

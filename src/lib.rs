@@ -3,6 +3,8 @@
 //!
 //! Where things are:
 //! - `registry` — organisations, agreements, courses, needs, demand;
+//! - `planning` — the pure planner: which cohorts to form;
+//! - `cohorts` — plans, cohorts, open seats and joins as stored;
 //! - `splitting` — how a cohort's cost is divided;
 //! - `access` — users, roles, API tokens;
 //! - `web` — the HTTP API; `startup` builds the server, `cli` the commands;
@@ -10,11 +12,13 @@
 
 pub mod access;
 pub mod cli;
+pub mod cohorts;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod planning;
 pub mod registry;
 pub mod splitting;
 pub mod startup;

@@ -215,6 +215,18 @@ where
     }
 }
 
+/// Runs `$body` on the backend's own connection, for statements the
+/// multi-backend connection cannot express, such as multi-row inserts.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$inner:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgres($inner) => $body,
+            $crate::db::DbConnection::Sqlite($inner) => $body,
+        }
+    };
+}
+
 /// Whether the database answers.
 pub fn ping(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
     diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1")).execute(conn).map(|_| ())

@@ -82,10 +82,96 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    plans (id) {
+        id -> BigInt,
+        created_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+        first_term -> Text,
+        firm_seats_requested -> BigInt,
+        firm_seats_placed -> BigInt,
+        extra_seats_used -> BigInt,
+        cohorts -> BigInt,
+        total_cost_ore -> BigInt,
+        standalone_cost_ore -> BigInt,
+        savings_ore -> BigInt,
+        optimal -> Bool,
+        firm_seats_gap -> BigInt,
+        cost_gap_ore -> BigInt,
+        solve_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    cohorts (id) {
+        id -> BigInt,
+        plan_id -> Nullable<BigInt>,
+        plan_position -> Integer,
+        course_id -> BigInt,
+        term -> Text,
+        status -> Text,
+        min_participants -> Integer,
+        max_participants -> Integer,
+        fixed_fee_ore -> BigInt,
+        per_participant_fee_ore -> BigInt,
+        firm_seats -> Integer,
+        extra_seats -> Integer,
+        cancellation_deadline -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cohort_allocations (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        need_id -> BigInt,
+        agreement_id -> BigInt,
+        organisation_id -> BigInt,
+        seats -> Integer,
+        extra_seats -> Integer,
+        joined -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plan_unplaced (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        need_id -> BigInt,
+        seats -> Integer,
+        reason -> Text,
+        term -> Nullable<Text>,
+        missing_seats -> Nullable<Integer>,
+    }
+}
+
 diesel::joinable!(agreements -> organisations (organisation_id));
 diesel::joinable!(needs -> agreements (agreement_id));
 diesel::joinable!(needs -> courses (course_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(organisations, agreements, courses, needs, users, api_tokens,);
+diesel::joinable!(cohorts -> plans (plan_id));
+diesel::joinable!(cohorts -> courses (course_id));
+diesel::joinable!(cohort_allocations -> cohorts (cohort_id));
+diesel::joinable!(cohort_allocations -> needs (need_id));
+diesel::joinable!(cohort_allocations -> agreements (agreement_id));
+diesel::joinable!(cohort_allocations -> organisations (organisation_id));
+diesel::joinable!(plan_unplaced -> plans (plan_id));
+diesel::joinable!(plan_unplaced -> needs (need_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    agreements,
+    courses,
+    needs,
+    users,
+    api_tokens,
+    plans,
+    cohorts,
+    cohort_allocations,
+    plan_unplaced,
+);

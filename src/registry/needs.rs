@@ -294,7 +294,7 @@ pub fn withdraw(conn: &mut DbConnection, caller: &Caller, id: NeedId) -> Result<
     view(conn, need)
 }
 
-fn find(conn: &mut DbConnection, id: NeedId) -> Result<Need, AppError> {
+pub(crate) fn find(conn: &mut DbConnection, id: NeedId) -> Result<Need, AppError> {
     Ok(needs::table.find(id).select(Need::as_select()).first(conn)?)
 }
 

@@ -98,6 +98,19 @@ impl Term {
         std::iter::successors(Some(earliest), |t| Some(t.next())).take_while(move |t| *t <= latest)
     }
 
+    /// Terms counted from year 0: consecutive terms differ by one, so
+    /// `b.ordinal() - a.ordinal()` is how many terms `b` lies after `a`.
+    pub fn ordinal(self) -> i32 {
+        self.year * 2 + if self.season == Season::Spring { 0 } else { 1 }
+    }
+
+    /// The term `n` terms after this one.
+    pub fn plus(self, n: i32) -> Self {
+        let ordinal = self.ordinal() + n;
+        let season = if ordinal.rem_euclid(2) == 0 { Season::Spring } else { Season::Autumn };
+        Self::new(ordinal.div_euclid(2), season)
+    }
+
     /// How a person reads it: "VT 2027".
     pub fn display_name(self) -> String {
         format!("{} {}", self.season_code(), self.year)

@@ -10,4 +10,5 @@ mod helpers;
 mod import;
 mod needs;
 mod organisations;
+mod planning;
 mod service;

@@ -1,6 +1,7 @@
 //! The JSON API, a module per resource.
 
 pub mod agreements;
+pub mod cohorts;
 pub mod courses;
 pub mod demand;
 pub mod health;
@@ -17,4 +18,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     courses::configure(cfg);
     needs::configure(cfg);
     demand::configure(cfg);
+    cohorts::configure(cfg);
 }

@@ -4,11 +4,11 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{agreements, courses, demand, health, needs, organisations};
+use super::{agreements, cohorts, courses, demand, health, needs, organisations};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Strumpavtal", description = "Pooled cohorts for SKO agreements: registry, needs and demand."),
+    info(title = "Strumpavtal", description = "Pooled cohorts for SKO agreements: registry, needs, demand, planning and open seats."),
     paths(
         health::health,
         organisations::create, organisations::list, organisations::get, organisations::update,
@@ -16,10 +16,12 @@ use super::{agreements, courses, demand, health, needs, organisations};
         courses::create, courses::list, courses::get, courses::update,
         needs::create, needs::list, needs::get, needs::update, needs::withdraw, needs::import_csv,
         demand::get,
+        cohorts::create_plan, cohorts::get_plan, cohorts::list, cohorts::get, cohorts::join_cohort, cohorts::open_seats,
     ),
     modifiers(&BearerAuth),
     tags((name = "registry", description = "Organisations, agreements and the course catalogue"),
          (name = "needs", description = "Needs inventories and aggregated demand"),
+         (name = "planning", description = "Plans, cohorts, open seats and joins"),
          (name = "operations", description = "Health"))
 )]
 pub struct ApiDoc;

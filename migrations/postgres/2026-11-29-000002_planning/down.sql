@@ -1,0 +1,4 @@
+DROP TABLE plan_unplaced;
+DROP TABLE cohort_allocations;
+DROP TABLE cohorts;
+DROP TABLE plans;

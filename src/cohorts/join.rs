@@ -1,0 +1,224 @@
+//! Joining a cohort with open seats ("strumpavtal"): an organisation takes
+//! seats with one of its own agreements.
+//!
+//! Seats are claimed with a compare-and-set UPDATE of the cohort's seat
+//! totals: it only succeeds if nobody changed them since they were read and
+//! the seats still fit, so concurrent joins can never overbook, on SQLite
+//! and PostgreSQL alike. A join that loses the race reads again and retries.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::open_seats::{may_join, released_extras};
+use super::records::{AllocationRecord, CohortRecord, CohortStatus};
+use super::views::CohortView;
+use crate::access::Caller;
+use crate::db::DbConnection;
+use crate::db::schema::{agreements, cohort_allocations, cohorts, needs};
+use crate::error::{AppError, Problems};
+use crate::ids::{AgreementId, CohortId, NeedId};
+use crate::registry::needs::{OPEN, ValidNeed, agreement_for_caller};
+use crate::registry::now;
+use crate::registry::term::Term;
+
+/// How often a join re-reads the cohort after losing a race before it gives up.
+const ATTEMPTS: usize = 200;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinInput {
+    /// One of the caller's own agreements (any agreement for coordinators).
+    pub agreement_id: i64,
+    /// Firm seats to take.
+    pub seats: i64,
+    /// The open need these seats serve. Without it a need is added for them,
+    /// so the next plan keeps counting them.
+    pub need_id: Option<i64>,
+}
+
+pub fn join(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    today: NaiveDate,
+    id: CohortId,
+    input: JoinInput,
+) -> Result<CohortView, AppError> {
+    crate::db::write_transaction(conn, |conn| {
+        let record = find(conn, id)?;
+        let agreement = agreement_for_caller(conn, caller, AgreementId(input.agreement_id))?;
+        let mut problems = Problems::new();
+        let Some(agreement) = agreement else {
+            problems.add("agreement_id", format!("no agreement with the id {} is open to you", input.agreement_id));
+            return Err(problems.into_result().expect_err("a problem was added"));
+        };
+        let seats = match i32::try_from(input.seats) {
+            Ok(seats) if (1..=record.max_participants).contains(&seats) => seats,
+            _ => {
+                problems.add("seats", format!("must be between 1 and {}, the course's maximum", record.max_participants));
+                0
+            }
+        };
+        problems.into_result()?;
+        if !record.joinable_on(today) {
+            return Err(AppError::conflict(
+                "cohort",
+                format!("the cohort is {} and takes no more seats", record.status().as_str()),
+            ));
+        }
+        let rows = allocations(conn, id)?;
+        let pooling = pooling_of(conn, &rows)?;
+        may_join(&record, &rows, &pooling, &agreement).map_err(|(field, problem)| match field {
+            "cohort" => AppError::conflict(field, problem),
+            _ => AppError::field(field, problem),
+        })?;
+        let need = need_for(conn, &record, &agreement, input.need_id, seats)?;
+        claim(conn, id, seats)?;
+        let at = now();
+        let existing = rows.iter().find(|r| r.need_id == need);
+        match existing {
+            Some(row) => {
+                diesel::update(cohort_allocations::table.find(row.id))
+                    .set(cohort_allocations::seats.eq(row.seats + seats))
+                    .execute(conn)?;
+            }
+            None => {
+                diesel::insert_into(cohort_allocations::table)
+                    .values((
+                        cohort_allocations::cohort_id.eq(id),
+                        cohort_allocations::need_id.eq(need),
+                        cohort_allocations::agreement_id.eq(agreement.id),
+                        cohort_allocations::organisation_id.eq(agreement.organisation_id),
+                        cohort_allocations::seats.eq(seats),
+                        cohort_allocations::extra_seats.eq(0),
+                        cohort_allocations::joined.eq(true),
+                        cohort_allocations::created_at.eq(at),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+        super::get(conn, caller, today, id)
+    })
+}
+
+fn find(conn: &mut DbConnection, id: CohortId) -> Result<CohortRecord, AppError> {
+    cohorts::table
+        .find(id)
+        .select(CohortRecord::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("cohort"))
+}
+
+fn allocations(conn: &mut DbConnection, id: CohortId) -> Result<Vec<AllocationRecord>, AppError> {
+    Ok(cohort_allocations::table
+        .filter(cohort_allocations::cohort_id.eq(id))
+        .order(cohort_allocations::id)
+        .select(AllocationRecord::as_select())
+        .load(conn)?)
+}
+
+fn pooling_of(conn: &mut DbConnection, rows: &[AllocationRecord]) -> Result<HashMap<AgreementId, bool>, AppError> {
+    let ids: Vec<AgreementId> = rows.iter().map(|r| r.agreement_id).collect();
+    Ok(agreements::table
+        .filter(agreements::id.eq_any(ids))
+        .select((agreements::id, agreements::pooling))
+        .load::<(AgreementId, bool)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The need the joined seats belong to: the one named, if it can take them,
+/// or a new one for exactly these seats in the cohort's term.
+fn need_for(
+    conn: &mut DbConnection,
+    cohort: &CohortRecord,
+    agreement: &crate::registry::agreements::Agreement,
+    need_id: Option<i64>,
+    seats: i32,
+) -> Result<NeedId, AppError> {
+    let Some(need_id) = need_id else {
+        let id = diesel::insert_into(needs::table)
+            .values((
+                ValidNeed {
+                    agreement_id: agreement.id,
+                    course_id: cohort.course_id,
+                    seats,
+                    extra_seats: 0,
+                    earliest_term: cohort.term.clone(),
+                    latest_term: cohort.term.clone(),
+                    note: format!("Joined cohort {}", cohort.id),
+                },
+                needs::status.eq(OPEN),
+                needs::created_at.eq(now()),
+                needs::updated_at.eq(now()),
+            ))
+            .returning(needs::id)
+            .get_result::<NeedId>(conn)?;
+        return Ok(id);
+    };
+    let need = match crate::registry::needs::find(conn, NeedId(need_id)) {
+        Ok(need) if need.agreement_id == agreement.id => need,
+        Ok(_) | Err(AppError::NotFound(_)) => {
+            return Err(AppError::field("need_id", format!("agreement {} has no need with the id {need_id}", agreement.reference)));
+        }
+        Err(other) => return Err(other),
+    };
+    let term = cohort.term().ok_or_else(|| AppError::conflict("cohort", "the cohort's term is unreadable"))?;
+    let window = (Term::parse(&need.earliest_term), Term::parse(&need.latest_term));
+    let within = matches!(window, (Ok(earliest), Ok(latest)) if earliest <= term && term <= latest);
+    if need.status != OPEN || need.course_id != cohort.course_id || !within {
+        return Err(AppError::field("need_id", format!("need {need_id} is not an open need for this course in {term}")));
+    }
+    // Seats of the need that no live cohort holds yet.
+    let held: Vec<(i32,)> = cohort_allocations::table
+        .inner_join(cohorts::table)
+        .filter(cohort_allocations::need_id.eq(need.id))
+        .filter(cohorts::status.eq_any([CohortStatus::Proposed.as_str(), CohortStatus::Confirmed.as_str()]))
+        .select((cohort_allocations::seats,))
+        .load(conn)?;
+    let free = need.seats - held.iter().map(|(s,)| s).sum::<i32>();
+    if free < seats {
+        return Err(AppError::field("seats", format!("need {need_id} has only {free} seats not yet in a cohort")));
+    }
+    Ok(need.id)
+}
+
+/// Adds `seats` firm seats to the cohort's totals and releases extra seats
+/// no longer needed to reach the minimum, or fails with 409 when they do not fit.
+fn claim(conn: &mut DbConnection, id: CohortId, seats: i32) -> Result<(), AppError> {
+    for _ in 0..ATTEMPTS {
+        let record = find(conn, id)?;
+        if record.firm_seats + seats > record.max_participants {
+            return Err(AppError::conflict(
+                "seats",
+                format!("only {} seats are open in this cohort", record.open_seats()),
+            ));
+        }
+        let rows = allocations(conn, id)?;
+        let releases = released_extras(&rows, record.firm_seats + seats, record.min_participants);
+        let released: i32 = releases.iter().map(|(alloc, extra)| rows.iter().find(|r| r.id == *alloc).map_or(0, |r| r.extra_seats - extra)).sum();
+        let updated = diesel::update(
+            cohorts::table
+                .filter(cohorts::id.eq(id))
+                .filter(cohorts::firm_seats.eq(record.firm_seats))
+                .filter(cohorts::extra_seats.eq(record.extra_seats)),
+        )
+        .set((
+            cohorts::firm_seats.eq(record.firm_seats + seats),
+            cohorts::extra_seats.eq(record.extra_seats - released),
+            cohorts::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        if updated == 1 {
+            for (alloc, extra) in releases {
+                diesel::update(cohort_allocations::table.find(alloc)).set(cohort_allocations::extra_seats.eq(extra)).execute(conn)?;
+            }
+            return Ok(());
+        }
+    }
+    Err(AppError::conflict("seats", "the cohort is changing too fast; try again"))
+}

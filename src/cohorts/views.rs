@@ -1,0 +1,285 @@
+//! Cohorts as the API shows them: allocations with organisation names and
+//! the `per_seat` preview of the cost split.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::records::{AllocationRecord, CohortRecord, CohortStatus};
+use crate::access::Caller;
+use crate::db::DbConnection;
+use crate::db::schema::{cohort_allocations, cohorts, courses, organisations};
+use crate::error::AppError;
+use crate::ids::{AgreementId, CohortId, CourseId, NeedId, OrganisationId, PlanId};
+use crate::money::Ore;
+use crate::splitting::{self, CourseFees, Party, Share};
+
+/// SQLite allows a limited number of bound values per statement.
+pub(crate) const CHUNK: usize = 500;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CohortView {
+    #[schema(value_type = i64)]
+    pub id: CohortId,
+    /// The plan that formed it.
+    #[schema(value_type = Option<i64>)]
+    pub plan_id: Option<PlanId>,
+    pub course_code: String,
+    pub course_title: String,
+    #[schema(example = "HT2027")]
+    pub term: String,
+    pub status: CohortStatus,
+    /// Firm plus extra seats.
+    pub size: i32,
+    pub firm_seats: i32,
+    pub extra_seats: i32,
+    pub min_participants: i32,
+    pub max_participants: i32,
+    /// Seats another organisation may still take (extra seats count as open:
+    /// a join releases them first).
+    pub open_seats: i32,
+    #[schema(value_type = i64)]
+    pub fixed_fee_ore: Ore,
+    #[schema(value_type = i64)]
+    pub per_participant_fee_ore: Ore,
+    /// `fixed_fee + per_participant_fee × size`, excluding VAT.
+    #[schema(value_type = i64)]
+    pub total_ore: Ore,
+    pub cancellation_deadline: Option<NaiveDate>,
+    pub allocations: Vec<AllocationView>,
+    pub per_seat: PerSeatPreview,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AllocationView {
+    #[schema(value_type = i64)]
+    pub need_id: NeedId,
+    #[schema(value_type = i64)]
+    pub agreement_id: AgreementId,
+    #[schema(value_type = i64)]
+    pub organisation_id: OrganisationId,
+    pub organisation_name: String,
+    /// Firm seats of the need placed here.
+    pub seats: i32,
+    /// Extra seats (the need's tolerance) used to reach the minimum.
+    pub extra_seats: i32,
+    /// Seats that came by a join rather than from the planner.
+    pub joined: bool,
+}
+
+/// What each agreement would pay if the cost were split by `per_seat`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PerSeatPreview {
+    pub shares: Vec<Share>,
+    /// What the parties together would pay running the course alone.
+    #[schema(value_type = i64)]
+    pub standalone_ore: Ore,
+    #[schema(value_type = i64)]
+    pub savings_ore: Ore,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CohortFilter {
+    /// `proposed`, `confirmed`, `cancelled` or `superseded`.
+    pub status: Option<String>,
+    pub course_code: Option<String>,
+    pub term: Option<String>,
+}
+
+/// Builds the views of stored cohorts, in the order given.
+pub fn load_views(conn: &mut DbConnection, records: Vec<CohortRecord>) -> Result<Vec<CohortView>, AppError> {
+    let ids: Vec<CohortId> = records.iter().map(|c| c.id).collect();
+    let mut allocations: HashMap<CohortId, Vec<AllocationRecord>> = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows = cohort_allocations::table
+            .filter(cohort_allocations::cohort_id.eq_any(chunk))
+            .order(cohort_allocations::id)
+            .select(AllocationRecord::as_select())
+            .load(conn)?;
+        for row in rows {
+            allocations.entry(row.cohort_id).or_default().push(row);
+        }
+    }
+    let mut course_ids: Vec<CourseId> = records.iter().map(|c| c.course_id).collect();
+    course_ids.sort();
+    course_ids.dedup();
+    let mut course_names: HashMap<CourseId, (String, String)> = HashMap::new();
+    for chunk in course_ids.chunks(CHUNK) {
+        let rows: Vec<(CourseId, String, String)> = courses::table
+            .filter(courses::id.eq_any(chunk))
+            .select((courses::id, courses::code, courses::title))
+            .load(conn)?;
+        course_names.extend(rows.into_iter().map(|(id, code, title)| (id, (code, title))));
+    }
+    let mut org_ids: Vec<OrganisationId> = allocations.values().flatten().map(|a| a.organisation_id).collect();
+    org_ids.sort();
+    org_ids.dedup();
+    let mut orgs: HashMap<OrganisationId, (String, String)> = HashMap::new();
+    for chunk in org_ids.chunks(CHUNK) {
+        let rows: Vec<(OrganisationId, String, String)> = organisations::table
+            .filter(organisations::id.eq_any(chunk))
+            .select((organisations::id, organisations::name, organisations::org_number))
+            .load(conn)?;
+        orgs.extend(rows.into_iter().map(|(id, name, number)| (id, (name, number))));
+    }
+    records
+        .into_iter()
+        .map(|record| {
+            let rows = allocations.remove(&record.id).unwrap_or_default();
+            let (code, title) = course_names.get(&record.course_id).cloned().unwrap_or_default();
+            build(record, rows, code, title, &orgs)
+        })
+        .collect()
+}
+
+fn build(
+    record: CohortRecord,
+    rows: Vec<AllocationRecord>,
+    course_code: String,
+    course_title: String,
+    orgs: &HashMap<OrganisationId, (String, String)>,
+) -> Result<CohortView, AppError> {
+    let per_seat = preview(&record, &rows, orgs)?;
+    let allocations = rows
+        .iter()
+        .map(|a| AllocationView {
+            need_id: a.need_id,
+            agreement_id: a.agreement_id,
+            organisation_id: a.organisation_id,
+            organisation_name: orgs.get(&a.organisation_id).map(|o| o.0.clone()).unwrap_or_default(),
+            seats: a.seats,
+            extra_seats: a.extra_seats,
+            joined: a.joined,
+        })
+        .collect();
+    let terms = record.course_terms();
+    Ok(CohortView {
+        id: record.id,
+        plan_id: record.plan_id,
+        course_code,
+        course_title,
+        status: record.status(),
+        size: record.size(),
+        firm_seats: record.firm_seats,
+        extra_seats: record.extra_seats,
+        min_participants: record.min_participants,
+        max_participants: record.max_participants,
+        open_seats: record.open_seats(),
+        fixed_fee_ore: record.fixed_fee_ore,
+        per_participant_fee_ore: record.per_participant_fee_ore,
+        total_ore: terms.cohort_cost(i64::from(record.size())),
+        cancellation_deadline: record.cancellation_deadline,
+        term: record.term,
+        allocations,
+        per_seat,
+    })
+}
+
+/// The parties of a cohort: one per agreement, with its firm and extra seats.
+pub(crate) fn parties(
+    rows: &[AllocationRecord],
+    orgs: &HashMap<OrganisationId, (String, String)>,
+) -> Vec<Party> {
+    let mut seats: BTreeMap<AgreementId, (OrganisationId, i32)> = BTreeMap::new();
+    for row in rows {
+        let entry = seats.entry(row.agreement_id).or_insert((row.organisation_id, 0));
+        entry.1 += row.seats + row.extra_seats;
+    }
+    seats
+        .into_iter()
+        .map(|(agreement_id, (organisation_id, seats))| Party {
+            agreement_id,
+            organisation_id,
+            org_number: orgs.get(&organisation_id).map(|o| o.1.clone()).unwrap_or_default(),
+            seats,
+        })
+        .collect()
+}
+
+pub(crate) fn fees(record: &CohortRecord) -> CourseFees {
+    CourseFees {
+        fixed_fee: record.fixed_fee_ore,
+        per_participant_fee: record.per_participant_fee_ore,
+        min_participants: record.min_participants,
+    }
+}
+
+fn preview(
+    record: &CohortRecord,
+    rows: &[AllocationRecord],
+    orgs: &HashMap<OrganisationId, (String, String)>,
+) -> Result<PerSeatPreview, AppError> {
+    let parties = parties(rows, orgs);
+    if parties.is_empty() {
+        return Ok(PerSeatPreview { shares: Vec::new(), standalone_ore: Ore::ZERO, savings_ore: Ore::ZERO });
+    }
+    let split = splitting::per_seat(&fees(record), &parties)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("cohort {}: {e}", record.id)))?;
+    let standalone_ore = split.shares.iter().map(|s| s.standalone_ore).sum();
+    let savings_ore = split.shares.iter().map(|s| s.savings_ore).sum();
+    Ok(PerSeatPreview { shares: split.shares, standalone_ore, savings_ore })
+}
+
+/// Whether the caller's organisation has seats in the cohort.
+fn is_party(conn: &mut DbConnection, cohort: CohortId, organisation: OrganisationId) -> Result<bool, AppError> {
+    let found: i64 = cohort_allocations::table
+        .filter(cohort_allocations::cohort_id.eq(cohort))
+        .filter(cohort_allocations::organisation_id.eq(organisation))
+        .count()
+        .get_result(conn)?;
+    Ok(found > 0)
+}
+
+/// One cohort. Organisation and finance users see the cohorts they have
+/// seats in, and those open for joining; any other is "not found".
+pub fn get(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, id: CohortId) -> Result<CohortView, AppError> {
+    let record = cohorts::table
+        .find(id)
+        .select(CohortRecord::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("cohort"))?;
+    if let Some(own) = caller.scope() {
+        let open = record.joinable_on(today) && record.open_seats() > 0;
+        if !open && !is_party(conn, id, own)? {
+            return Err(AppError::NotFound("cohort"));
+        }
+    }
+    let mut views = load_views(conn, vec![record])?;
+    Ok(views.remove(0))
+}
+
+/// Cohorts in term order; organisation and finance users get only the
+/// cohorts their organisation has seats in.
+pub fn list(conn: &mut DbConnection, caller: &Caller, filter: &CohortFilter) -> Result<Vec<CohortView>, AppError> {
+    let mut query = cohorts::table.select(CohortRecord::as_select()).into_boxed();
+    if let Some(status) = &filter.status {
+        let status = CohortStatus::parse(status.trim()).ok_or_else(|| {
+            AppError::field("status", format!("{status:?} is not a status; use proposed, confirmed, cancelled or superseded"))
+        })?;
+        query = query.filter(cohorts::status.eq(status.as_str()));
+    }
+    if let Some(term) = &filter.term {
+        let term = crate::registry::term::Term::parse(term).map_err(|e| AppError::field("term", e))?;
+        query = query.filter(cohorts::term.eq(term.to_string()));
+    }
+    if let Some(code) = &filter.course_code {
+        let course = crate::registry::courses::find_by_code(conn, code)?
+            .ok_or_else(|| AppError::field("course_code", format!("no course in the catalogue has the code {:?}", code.trim())))?;
+        query = query.filter(cohorts::course_id.eq(course.id));
+    }
+    if let Some(own) = caller.scope() {
+        let mine = cohort_allocations::table
+            .filter(cohort_allocations::organisation_id.eq(own))
+            .select(cohort_allocations::cohort_id);
+        query = query.filter(cohorts::id.eq_any(mine));
+    }
+    let mut records: Vec<CohortRecord> = query.order(cohorts::id.asc()).load(conn)?;
+    // Terms are stored as codes, whose text order ("HT" < "VT") is not time order.
+    records.sort_by_key(|c| (c.term(), c.id));
+    load_views(conn, records)
+}
