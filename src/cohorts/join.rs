@@ -58,7 +58,8 @@ pub fn join(
         let seats = match i32::try_from(input.seats) {
             Ok(seats) if (1..=record.max_participants).contains(&seats) => seats,
             _ => {
-                problems.add("seats", format!("must be between 1 and {}, the course's maximum", record.max_participants));
+                problems
+                    .add("seats", format!("must be between 1 and {}, the course's maximum", record.max_participants));
                 0
             }
         };
@@ -163,7 +164,10 @@ fn need_for(
     let need = match crate::registry::needs::find(conn, NeedId(need_id)) {
         Ok(need) if need.agreement_id == agreement.id => need,
         Ok(_) | Err(AppError::NotFound(_)) => {
-            return Err(AppError::field("need_id", format!("agreement {} has no need with the id {need_id}", agreement.reference)));
+            return Err(AppError::field(
+                "need_id",
+                format!("agreement {} has no need with the id {need_id}", agreement.reference),
+            ));
         }
         Err(other) => return Err(other),
     };
@@ -171,7 +175,10 @@ fn need_for(
     let window = (Term::parse(&need.earliest_term), Term::parse(&need.latest_term));
     let within = matches!(window, (Ok(earliest), Ok(latest)) if earliest <= term && term <= latest);
     if need.status != OPEN || need.course_id != cohort.course_id || !within {
-        return Err(AppError::field("need_id", format!("need {need_id} is not an open need for this course in {term}")));
+        return Err(AppError::field(
+            "need_id",
+            format!("need {need_id} is not an open need for this course in {term}"),
+        ));
     }
     // Seats of the need that no live cohort holds yet.
     let held: Vec<(i32,)> = cohort_allocations::table
@@ -200,7 +207,10 @@ fn claim(conn: &mut DbConnection, id: CohortId, seats: i32) -> Result<(), AppErr
         }
         let rows = allocations(conn, id)?;
         let releases = released_extras(&rows, record.firm_seats + seats, record.min_participants);
-        let released: i32 = releases.iter().map(|(alloc, extra)| rows.iter().find(|r| r.id == *alloc).map_or(0, |r| r.extra_seats - extra)).sum();
+        let released: i32 = releases
+            .iter()
+            .map(|(alloc, extra)| rows.iter().find(|r| r.id == *alloc).map_or(0, |r| r.extra_seats - extra))
+            .sum();
         let updated = diesel::update(
             cohorts::table
                 .filter(cohorts::id.eq(id))
@@ -215,7 +225,9 @@ fn claim(conn: &mut DbConnection, id: CohortId, seats: i32) -> Result<(), AppErr
         .execute(conn)?;
         if updated == 1 {
             for (alloc, extra) in releases {
-                diesel::update(cohort_allocations::table.find(alloc)).set(cohort_allocations::extra_seats.eq(extra)).execute(conn)?;
+                diesel::update(cohort_allocations::table.find(alloc))
+                    .set(cohort_allocations::extra_seats.eq(extra))
+                    .execute(conn)?;
             }
             return Ok(());
         }

@@ -201,22 +201,30 @@ pub(crate) fn may_join(
     if !term.lies_within(agreement.starts_on, agreement.ends_on) {
         return Err((
             "agreement_id",
-            format!("agreement {} does not cover {} ({} to {})", agreement.reference, term, agreement.starts_on, agreement.ends_on),
+            format!(
+                "agreement {} does not cover {} ({} to {})",
+                agreement.reference, term, agreement.starts_on, agreement.ends_on
+            ),
         ));
     }
     // Pooling matters only when the cohort would mix organisations.
-    let others: Vec<&AllocationRecord> = rows.iter().filter(|r| r.organisation_id != agreement.organisation_id).collect();
+    let others: Vec<&AllocationRecord> =
+        rows.iter().filter(|r| r.organisation_id != agreement.organisation_id).collect();
     if others.is_empty() {
         return Ok(());
     }
     if !agreement.pooling {
         return Err((
             "agreement_id",
-            format!("agreement {} does not allow pooling, so it takes only cohorts of its own organisation", agreement.reference),
+            format!(
+                "agreement {} does not allow pooling, so it takes only cohorts of its own organisation",
+                agreement.reference
+            ),
         ));
     }
-    let own_pooling_off =
-        rows.iter().any(|r| r.organisation_id == agreement.organisation_id && !pooling.get(&r.agreement_id).copied().unwrap_or(true));
+    let own_pooling_off = rows.iter().any(|r| {
+        r.organisation_id == agreement.organisation_id && !pooling.get(&r.agreement_id).copied().unwrap_or(true)
+    });
     if own_pooling_off || others.iter().any(|r| !pooling.get(&r.agreement_id).copied().unwrap_or(true)) {
         return Err(("cohort", "an organisation in this cohort takes only cohorts of its own".to_owned()));
     }
@@ -249,7 +257,9 @@ fn what_if(
         let mut parties_after = parties(&rows_after, orgs);
         match parties_after.iter_mut().find(|p| p.agreement_id == agreement_id) {
             Some(party) => party.seats += seats,
-            None => parties_after.push(Party { agreement_id, organisation_id, org_number: org_number.to_owned(), seats }),
+            None => {
+                parties_after.push(Party { agreement_id, organisation_id, org_number: org_number.to_owned(), seats })
+            }
         }
         let size: i32 = parties_after.iter().map(|p| p.seats).sum();
         let total = record.course_terms().cohort_cost(i64::from(size));

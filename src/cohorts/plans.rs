@@ -130,7 +130,10 @@ pub fn run(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, node_limi
     get(conn, caller, id)
 }
 
-fn load_problems(conn: &mut DbConnection, today: NaiveDate) -> Result<(Vec<CourseProblem>, Vec<CourseId>), AppError> {
+pub fn load_problems(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+) -> Result<(Vec<CourseProblem>, Vec<CourseId>), AppError> {
     type Row = (NeedId, AgreementId, OrganisationId, bool, NaiveDate, NaiveDate, CourseId, i32, i32, String, String);
     let rows: Vec<Row> = needs::table
         .inner_join(agreements::table)
@@ -154,7 +157,9 @@ fn load_problems(conn: &mut DbConnection, today: NaiveDate) -> Result<(Vec<Cours
         .load(conn)?;
     let held = held_by_confirmed_cohorts(conn)?;
     let mut by_course: BTreeMap<CourseId, Vec<OpenNeed>> = BTreeMap::new();
-    for (id, agreement_id, organisation_id, pooling, starts_on, ends_on, course_id, seats, extra, earliest, latest) in rows {
+    for (id, agreement_id, organisation_id, pooling, starts_on, ends_on, course_id, seats, extra, earliest, latest) in
+        rows
+    {
         let (held_seats, held_extra) = held.get(&id).copied().unwrap_or_default();
         let seats = seats - held_seats;
         if seats <= 0 {
@@ -224,7 +229,7 @@ fn held_by_confirmed_cohorts(conn: &mut DbConnection) -> Result<HashMap<NeedId, 
 }
 
 /// Courses are independent, so they are solved on all cores.
-fn solve_all(problems: &[CourseProblem], first_term: Term, node_limit: u64) -> Vec<CoursePlan> {
+pub fn solve_all(problems: &[CourseProblem], first_term: Term, node_limit: u64) -> Vec<CoursePlan> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from).min(problems.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut results: Vec<Option<CoursePlan>> = vec![None; problems.len()];
@@ -391,8 +396,8 @@ fn summarise(problems: &[CourseProblem], plans: &[CoursePlan], solve_ms: i64) ->
             }
             // rules.md, "Savings": alone, a party pays at least the minimum's seats.
             for seats in seats_of.values() {
-                summary.standalone_cost_ore = summary.standalone_cost_ore
-                    + course.cohort_cost((*seats).max(i64::from(course.min_participants)));
+                summary.standalone_cost_ore =
+                    summary.standalone_cost_ore + course.cohort_cost((*seats).max(i64::from(course.min_participants)));
             }
         }
     }
@@ -416,33 +421,27 @@ pub fn get(conn: &mut DbConnection, caller: &Caller, id: PlanId) -> Result<PlanV
         .load(conn)?;
     let cohorts = load_views(conn, records)?;
     type UnplacedRow = (NeedId, AgreementId, OrganisationId, String, i32, String, Option<String>, Option<i32>);
-    let unplaced = plan_unplaced::table
-        .inner_join(needs::table.inner_join(agreements::table).inner_join(courses::table))
-        .filter(plan_unplaced::plan_id.eq(id))
-        .order(plan_unplaced::id)
-        .select((
-            plan_unplaced::need_id,
-            needs::agreement_id,
-            agreements::organisation_id,
-            courses::code,
-            plan_unplaced::seats,
-            plan_unplaced::reason,
-            plan_unplaced::term,
-            plan_unplaced::missing_seats,
-        ))
-        .load::<UnplacedRow>(conn)?
-        .into_iter()
-        .map(|(need_id, agreement_id, organisation_id, course_code, seats, reason, term, missing_seats)| UnplacedView {
-            need_id,
-            agreement_id,
-            organisation_id,
-            course_code,
-            seats,
-            reason,
-            term,
-            missing_seats,
-        })
-        .collect();
+    let unplaced =
+        plan_unplaced::table
+            .inner_join(needs::table.inner_join(agreements::table).inner_join(courses::table))
+            .filter(plan_unplaced::plan_id.eq(id))
+            .order(plan_unplaced::id)
+            .select((
+                plan_unplaced::need_id,
+                needs::agreement_id,
+                agreements::organisation_id,
+                courses::code,
+                plan_unplaced::seats,
+                plan_unplaced::reason,
+                plan_unplaced::term,
+                plan_unplaced::missing_seats,
+            ))
+            .load::<UnplacedRow>(conn)?
+            .into_iter()
+            .map(|(need_id, agreement_id, organisation_id, course_code, seats, reason, term, missing_seats)| {
+                UnplacedView { need_id, agreement_id, organisation_id, course_code, seats, reason, term, missing_seats }
+            })
+            .collect();
     Ok(PlanView {
         id: plan.id,
         created_at: plan.created_at,
@@ -464,4 +463,3 @@ pub fn get(conn: &mut DbConnection, caller: &Caller, id: PlanId) -> Result<PlanV
         },
     })
 }
-

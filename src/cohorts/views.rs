@@ -180,10 +180,7 @@ fn build(
 }
 
 /// The parties of a cohort: one per agreement, with its firm and extra seats.
-pub(crate) fn parties(
-    rows: &[AllocationRecord],
-    orgs: &HashMap<OrganisationId, (String, String)>,
-) -> Vec<Party> {
+pub(crate) fn parties(rows: &[AllocationRecord], orgs: &HashMap<OrganisationId, (String, String)>) -> Vec<Party> {
     let mut seats: BTreeMap<AgreementId, (OrganisationId, i32)> = BTreeMap::new();
     for row in rows {
         let entry = seats.entry(row.agreement_id).or_insert((row.organisation_id, 0));
@@ -259,7 +256,10 @@ pub fn list(conn: &mut DbConnection, caller: &Caller, filter: &CohortFilter) -> 
     let mut query = cohorts::table.select(CohortRecord::as_select()).into_boxed();
     if let Some(status) = &filter.status {
         let status = CohortStatus::parse(status.trim()).ok_or_else(|| {
-            AppError::field("status", format!("{status:?} is not a status; use proposed, confirmed, cancelled or superseded"))
+            AppError::field(
+                "status",
+                format!("{status:?} is not a status; use proposed, confirmed, cancelled or superseded"),
+            )
         })?;
         query = query.filter(cohorts::status.eq(status.as_str()));
     }
@@ -268,8 +268,9 @@ pub fn list(conn: &mut DbConnection, caller: &Caller, filter: &CohortFilter) -> 
         query = query.filter(cohorts::term.eq(term.to_string()));
     }
     if let Some(code) = &filter.course_code {
-        let course = crate::registry::courses::find_by_code(conn, code)?
-            .ok_or_else(|| AppError::field("course_code", format!("no course in the catalogue has the code {:?}", code.trim())))?;
+        let course = crate::registry::courses::find_by_code(conn, code)?.ok_or_else(|| {
+            AppError::field("course_code", format!("no course in the catalogue has the code {:?}", code.trim()))
+        })?;
         query = query.filter(cohorts::course_id.eq(course.id));
     }
     if let Some(own) = caller.scope() {

@@ -3,16 +3,23 @@
 //! way to put each need's firm and extra seats into cohorts, one need at a
 //! time, and assumes nothing about the shape of an optimal plan.
 //!
-//! Two reductions keep it fast enough, both exact:
+//! These reductions keep it fast enough; each is exact:
 //! - States are keyed by the multiset of open cohorts as far as later needs
-//!   can tell them apart: (term, size, organisations, holds a need that does
-//!   not pool). Of the partial plans reaching one key only the best-ranked is
-//!   kept: the score of a plan is the sum of what each need's placements add
-//!   to it (firm seats, fixed fee of a new cohort, per-participant fees, a
-//!   split, term weight), later needs add the same whichever partial plan they
-//!   extend, and adding the same vector keeps a lexicographic order.
-//! - A cohort that no later need could join is closed: if it is below the
-//!   minimum the partial plan is dropped, otherwise it leaves the key.
+//!   can tell them apart: (term, size, which organisation if only one, holds a
+//!   need that does not pool). Of the partial plans reaching one key only the
+//!   best-ranked is kept: a plan's score is the sum of what each need's
+//!   placements add to it (firm seats, a new cohort's fixed fee,
+//!   per-participant fees, a split, term weight), later needs add the same
+//!   whichever partial plan they extend, and adding the same vector to two
+//!   scores keeps their lexicographic order.
+//! - A cohort that no later need could join leaves the key (and the partial
+//!   plan is dropped if the cohort is below the minimum); so is a partial plan
+//!   whose cohorts below the minimum need more seats than later needs have.
+//! - Interchangeable cohorts (equal in the key, or new in one term) take a
+//!   need's seats in one order only.
+//!
+//! `the_search_agrees_with_naive_enumeration` checks all this against plain
+//! enumeration of every plan on tiny problems.
 
 use std::collections::BTreeMap;
 
@@ -45,7 +52,7 @@ struct Need<'a> {
     hi: i64,
 }
 
-/// An open cohort, packed so that keys sort and hash cheaply.
+/// An open cohort as later needs see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct Cohort {
     term: u32,
@@ -116,7 +123,6 @@ impl<'a> Search<'a> {
                 self.choices(index, key, &mut |choice| self.apply(index, key, partial, &choice, &mut next));
             }
             layer = next;
-            if std::env::var("BF_DEBUG").is_ok() { eprintln!("layer {index} keys {} need {:?}", layer.len(), self.needs[index].need); }
         }
         // After the last need every cohort is closed, so one key is left: the
         // empty plan always reaches it.
@@ -468,7 +474,19 @@ mod tests {
     }
 
     #[test]
-    fn firm_seats_before_cost_and_cost_before_splits() {
+    fn cost_before_splits() {
+        // 4 + 2 seats, min 3, max 4, need 2 with one extra: (4) and (2 + 1)
+        // split nothing but pay 7 seats; (3) and (1 + 2) split need 1 and pay 6.
+        let needs = vec![need(1, 1, 4, 2, VT, true), need(2, 2, 2, 1, VT, true)];
+        assert_eq!(solve(course(3, 4), needs), score(6, 2 * FIXED + 6 * FEE, 1, 0));
+        // 3 + 3 seats, min 2, max 4: (3) and (3), or (3 + 1) and (2) at the
+        // same cost: the first splits nothing.
+        let needs = vec![need(1, 1, 3, 0, VT, true), need(2, 2, 3, 0, VT, true)];
+        assert_eq!(solve(course(2, 4), needs), score(6, 2 * FIXED + 6 * FEE, 0, 0));
+    }
+
+    #[test]
+    fn firm_seats_before_cost() {
         // 6 seats, min 3, max 4: one cohort of 4 would be cheaper, but two
         // cohorts (3 + 3 or 4 + 2 — 4 + 2 breaks the minimum) place all 6.
         let needs = vec![need(1, 1, 6, 0, VT, true)];
@@ -479,9 +497,9 @@ mod tests {
         assert_eq!(solve(course(4, 8), needs), score(8, 2 * FIXED + 8 * FEE, 1, 4));
     }
 
-    /// Every plan, with no pruning and no memo: each need's seats go to any
-    /// subset of the cohorts so far and to new cohorts; `validate` and
-    /// `model::score` judge the finished plans. Only for tiny problems.
+    /// Every plan, with no memo: each need's seats go to any subset of the
+    /// cohorts so far and to new cohorts; `validate` and `model::score` judge
+    /// the finished plans. Only for tiny problems.
     fn naive_optimum(problem: &CourseProblem, first_term: Term) -> Score {
         fn go(
             problem: &CourseProblem,
@@ -559,12 +577,16 @@ mod tests {
     /// A random instance cut down so that `naive_optimum` can finish.
     fn tiny(seed: u64) -> (CourseProblem, Term) {
         let (mut problem, first_term) = random_small(seed);
-        problem.needs.truncate(3);
-        for need in &mut problem.needs {
-            need.seats = need.seats.min(3);
-            need.extra_seats = need.extra_seats.min(1);
-            need.latest = need.latest.min(first_term.next());
-            need.earliest = need.earliest.min(need.latest);
+        problem.needs.truncate(4);
+        // At most 8 firm and extra seats in all, at least one for each need.
+        let count = problem.needs.len() as i32;
+        let mut left = 8;
+        for (index, need) in problem.needs.iter_mut().enumerate() {
+            let keep = count - 1 - index as i32;
+            need.seats = need.seats.min(3).min(left - keep);
+            left -= need.seats;
+            need.extra_seats = need.extra_seats.min(2).min(left - keep);
+            left -= need.extra_seats;
         }
         problem.course.min_participants = problem.course.min_participants.min(5);
         problem.course.max_participants = problem.course.max_participants.min(6);
@@ -573,7 +595,7 @@ mod tests {
 
     #[test]
     fn the_search_agrees_with_naive_enumeration() {
-        for seed in 0..300 {
+        for seed in 0..250 {
             let (problem, first_term) = tiny(seed);
             assert_eq!(optimum(&problem, first_term), naive_optimum(&problem, first_term), "seed {seed}: {problem:?}");
         }
@@ -583,12 +605,10 @@ mod tests {
     fn random_instances_are_solved() {
         let started = std::time::Instant::now();
         let mut placed = 0;
-        for seed in std::env::var("BF_SEEDS").map(|s| s.split(',').map(|x| x.parse().unwrap()).collect::<Vec<u64>>()).unwrap_or((0..1000).collect()) {
+        for seed in 0..1_000 {
             let (problem, first_term) = random_small(seed);
             // optimum_plan checks its own plan with validate and model::score.
-            let t = std::time::Instant::now();
             let (score, _) = optimum_plan(&problem, first_term);
-            eprintln!("SEED {seed} {:?} needs {} seats {} extra {} min {} max {}", t.elapsed(), problem.needs.len(), problem.needs.iter().map(|n| n.seats).sum::<i32>(), problem.needs.iter().map(|n| n.extra_seats).sum::<i32>(), problem.course.min_participants, problem.course.max_participants);
             placed += score.firm_seats();
         }
         assert!(placed > 0);

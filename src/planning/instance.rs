@@ -76,7 +76,8 @@ pub fn components(problem: &CourseProblem, first_term: Term) -> Vec<Instance> {
     // A group keyed `(term, Some(org))` holds that organisation's own cohorts.
     for ((term_offset, _), indices) in members {
         let seats: i64 = indices.iter().map(|&i| i64::from(problem.needs[i].seats)).sum();
-        let with_extras: i64 = indices.iter().map(|&i| i64::from(problem.needs[i].seats + problem.needs[i].extra_seats)).sum();
+        let with_extras: i64 =
+            indices.iter().map(|&i| i64::from(problem.needs[i].seats + problem.needs[i].extra_seats)).sum();
         // Every cohort needs `minimum` seats and at least one firm seat.
         let slots = (with_extras / minimum).min(seats);
         if slots > 0 {

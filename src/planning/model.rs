@@ -134,6 +134,8 @@ pub struct CoursePlan {
     pub cost_gap_ore: i64,
     /// When not proven optimal: how many more firm seats a plan could at most place.
     pub firm_seats_gap: i64,
+    /// Branch-and-bound nodes the search used, over all components.
+    pub search_nodes: u64,
 }
 
 /// Ranks any plan for `problem` by the objective. Assumes the plan is valid;

@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::instance::{Instance, components};
-use super::model::{
-    CoursePlan, CourseProblem, Placement, PlannedCohort, Score, Unplaced, UnplacedReason,
-};
+use super::model::{CoursePlan, CourseProblem, Placement, PlannedCohort, Score, Unplaced, UnplacedReason};
 use super::search::{Search, Solution};
 use crate::registry::term::Term;
 
@@ -19,9 +17,11 @@ pub fn plan_course(problem: &CourseProblem, first_term: Term, node_limit: u64) -
     let mut score = Score::default();
     let mut bound = Score::default();
     let mut optimal = true;
+    let mut search_nodes = 0;
     for instance in components(problem, first_term) {
         let solution = Search::new(&instance, node_limit).run();
         optimal &= solution.optimal;
+        search_nodes += solution.nodes;
         add(&mut score, &solution.score);
         add(&mut bound, &solution.bound);
         cohorts.extend(cohorts_of(problem, &instance, &solution, first_term));
@@ -36,7 +36,7 @@ pub fn plan_course(problem: &CourseProblem, first_term: Term, node_limit: u64) -
     } else {
         (0, (score.total_cost_ore - bound.total_cost_ore).max(0))
     };
-    CoursePlan { cohorts, unplaced, score, optimal, cost_gap_ore, firm_seats_gap }
+    CoursePlan { cohorts, unplaced, score, optimal, cost_gap_ore, firm_seats_gap, search_nodes }
 }
 
 fn add(total: &mut Score, part: &Score) {
@@ -46,18 +46,23 @@ fn add(total: &mut Score, part: &Score) {
     total.term_weight += part.term_weight;
 }
 
-fn cohorts_of(problem: &CourseProblem, instance: &Instance, solution: &Solution, first_term: Term) -> Vec<PlannedCohort> {
+fn cohorts_of(
+    problem: &CourseProblem,
+    instance: &Instance,
+    solution: &Solution,
+    first_term: Term,
+) -> Vec<PlannedCohort> {
     let mut cohorts = Vec::new();
-    for (slot, &group) in solution.slot_group.iter().enumerate() {
+    for (column, &group) in solution.column_group.iter().enumerate() {
         let placements: Vec<Placement> = instance
             .needs
             .iter()
             .zip(&solution.flows)
-            .filter(|(_, row)| row[slot].0 > 0)
+            .filter(|(_, row)| row[column].0 > 0)
             .map(|(need, row)| Placement {
                 need_id: problem.needs[need.index].id,
-                seats: row[slot].0 as i32,
-                extra_seats: row[slot].1 as i32,
+                seats: row[column].0 as i32,
+                extra_seats: row[column].1 as i32,
             })
             .collect();
         if !placements.is_empty() {

@@ -25,10 +25,12 @@ use super::model::Score;
 #[derive(Debug, Clone)]
 pub struct Solution {
     pub score: Score,
-    /// `flows[need][slot] = (firm, extra)`, slots numbered group by group.
+    /// `flows[need][column] = (firm, extra)`.
     pub flows: Vec<Vec<(i64, i64)>>,
-    /// For each slot: its group.
-    pub slot_group: Vec<usize>,
+    /// For each column of `flows`: its group (each column is one cohort).
+    pub column_group: Vec<usize>,
+    /// Search nodes used.
+    pub nodes: u64,
     pub optimal: bool,
     /// The root bound, for reporting how far from optimal an aborted search may be.
     pub bound: Score,
@@ -48,11 +50,23 @@ struct Decisions {
     free: Vec<bool>,
 }
 
+/// A node of the flow network between needs and the sink: one cohort slot
+/// of a group whose cohorts are counted, or a whole group still undecided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Column {
+    group: usize,
+    /// Global slot number; `None` for an undecided group.
+    slot: Option<usize>,
+}
+
 struct Relaxation {
     feasible: bool,
+    columns: Vec<Column>,
     firm: i64,
     extras: i64,
     term_weight: i64,
+    /// Seats sent to groups whose cohorts are not yet counted.
+    undecided_seats: i64,
     flows: Vec<Vec<(i64, i64)>>,
 }
 
@@ -61,7 +75,7 @@ pub struct Search<'a> {
     slot_group: Vec<usize>,
     /// First slot of each group.
     group_start: Vec<usize>,
-    best: Option<(Score, Vec<Vec<(i64, i64)>>)>,
+    best: Option<(Score, Vec<Vec<(i64, i64)>>, Vec<Column>)>,
     nodes: u64,
     node_limit: u64,
     aborted: bool,
@@ -72,6 +86,9 @@ struct Weights {
     must: i128,
     firm: i128,
     extra: i128,
+    /// Per seat sent to a group whose cohorts are not yet counted: the
+    /// linear relaxation of its fixed fee, fixed_fee / max per seat.
+    undecided_seat: i128,
 }
 
 impl<'a> Search<'a> {
@@ -85,17 +102,21 @@ impl<'a> Search<'a> {
         // Lexicographic weights: each level outweighs everything below it.
         let seats: i128 = instance.needs.iter().map(|n| i128::from(n.seats + n.extras)).sum::<i128>() + 1;
         let term_weight_max = i128::from(instance.max_term_offset() + 1) * seats;
-        // Without a per-seat fee extra seats cost nothing, so they must not
-        // outrank the earlier-terms criterion either.
-        let extra = if instance.course.per_participant_fee.0 == 0 { 0 } else { term_weight_max + 1 };
-        let firm = (extra + 1) * seats + term_weight_max + 1;
+        // The cost level is counted in 1/max öre so that a seat in an
+        // undecided group can carry fixed_fee/max exactly; each unit of it
+        // outweighs all term offsets together.
+        let cost_unit = term_weight_max + 1;
+        let maximum = i128::from(instance.course.max_participants);
+        let extra = i128::from(instance.course.per_participant_fee.0) * maximum * cost_unit;
+        let undecided_seat = i128::from(instance.course.fixed_fee.0) * cost_unit;
+        let firm = (extra + undecided_seat + 1) * seats + term_weight_max + 1;
         let mandatory_units: i128 = instance
             .groups
             .iter()
             .map(|g| i128::from(instance.course.min_participants) * g.slots as i128)
             .sum::<i128>()
             + seats;
-        let must = (firm + extra + term_weight_max) * (seats + mandatory_units) + 1;
+        let must = (firm + extra + undecided_seat + term_weight_max) * (seats + mandatory_units) + 1;
         Self {
             instance,
             slot_group,
@@ -104,7 +125,7 @@ impl<'a> Search<'a> {
             nodes: 0,
             node_limit,
             aborted: false,
-            weights: Weights { must, firm, extra },
+            weights: Weights { must, firm, extra, undecided_seat },
         }
     }
 
@@ -119,28 +140,41 @@ impl<'a> Search<'a> {
             free: vec![false; needs],
         };
         // The empty plan is always valid: the search starts from it.
-        self.best = Some((Score { neg_firm_seats: 0, total_cost_ore: 0, split_needs: 0, term_weight: 0 }, vec![vec![(0, 0); slots]; needs]));
+        self.best = Some((Score::default(), vec![Vec::new(); needs], Vec::new()));
         let root_relaxation = self.relax(&root);
         let bound = self.bound(&root, &root_relaxation);
         self.explore(root, Some(root_relaxation));
-        let (score, flows) = self.best.expect("the empty plan is always there");
-        Solution { score, flows, slot_group: self.slot_group, optimal: !self.aborted, bound }
+        let (score, flows, columns) = self.best.expect("the empty plan is always there");
+        let column_group = columns.iter().map(|c| c.group).collect();
+        Solution { score, flows, column_group, nodes: self.nodes, optimal: !self.aborted, bound }
     }
 
+    /// Whether need `need` may send seats to slot `slot` (all groups decided).
     fn usable(&self, decisions: &Decisions, need: usize, slot: usize) -> bool {
         let group = self.slot_group[slot];
         if !self.instance.needs[need].groups.contains(&group) {
             return false;
         }
-        if let Some(only) = decisions.confined[need] {
-            if only != slot {
-                return false;
+        if decisions.confined[need].is_some_and(|only| only != slot) {
+            return false;
+        }
+        decisions.open[group].is_none_or(|open| slot - self.group_start[group] < open)
+    }
+
+    /// The network's columns under `decisions`: an undecided group is one
+    /// column (its slots are alike, so one node bounds them all); a decided
+    /// group has one column per open cohort.
+    fn columns(&self, decisions: &Decisions) -> Vec<Column> {
+        let mut columns = Vec::new();
+        for (group, open) in decisions.open.iter().enumerate() {
+            match open {
+                None => columns.push(Column { group, slot: None }),
+                Some(open) => {
+                    columns.extend((0..*open).map(|i| Column { group, slot: Some(self.group_start[group] + i) }))
+                }
             }
         }
-        match decisions.open[group] {
-            Some(open) => slot - self.group_start[group] < open,
-            None => true,
-        }
+        columns
     }
 
     fn relax(&mut self, decisions: &Decisions) -> Relaxation {
@@ -148,12 +182,12 @@ impl<'a> Search<'a> {
         let instance = self.instance;
         let course = &instance.course;
         let needs = instance.needs.len();
-        let slots = self.slot_group.len();
+        let columns = self.columns(decisions);
         let (source, sink) = (0, 1);
         let firm_node = |i: usize| 2 + i;
         let extra_node = |i: usize| 2 + needs + i;
-        let slot_node = |j: usize| 2 + 2 * needs + j;
-        let mut net = Network::new(2 + 2 * needs + slots);
+        let column_node = |c: usize| 2 + 2 * needs + c;
+        let mut net = Network::new(2 + 2 * needs + columns.len());
         let mut must_arcs: Vec<(ArcId, i64)> = Vec::new();
         let mut infeasible = false;
         let mut firm_arcs: Vec<(usize, usize, ArcId)> = Vec::new();
@@ -164,72 +198,109 @@ impl<'a> Search<'a> {
             if need.extras > 0 {
                 net.add_arc(source, extra_node(i), need.extras, w.extra);
             }
-            for j in 0..slots {
-                let usable = self.usable(decisions, i, j);
-                if decisions.firm_needed[i][j] && !usable {
+            for (c, column) in columns.iter().enumerate() {
+                if !need.groups.contains(&column.group) {
+                    continue;
+                }
+                let offset = i128::from(instance.groups[column.group].term_offset);
+                let Some(slot) = column.slot else {
+                    let cost = offset + w.undecided_seat;
+                    firm_arcs.push((i, c, net.add_arc(firm_node(i), column_node(c), need.seats, cost)));
+                    if need.extras > 0 {
+                        extra_arcs.push((i, c, net.add_arc(extra_node(i), column_node(c), need.extras, cost)));
+                    }
+                    continue;
+                };
+                let usable = self.usable(decisions, i, slot);
+                if decisions.firm_needed[i][slot] && !usable {
                     infeasible = true;
                 }
                 if !usable {
                     continue;
                 }
-                let offset = i128::from(instance.groups[self.slot_group[j]].term_offset);
-                if decisions.firm_needed[i][j] {
-                    let arc = net.add_arc(firm_node(i), slot_node(j), 1, offset - w.must);
+                if decisions.firm_needed[i][slot] {
+                    let arc = net.add_arc(firm_node(i), column_node(c), 1, offset - w.must);
                     must_arcs.push((arc, 1));
-                    firm_arcs.push((i, j, arc));
+                    firm_arcs.push((i, c, arc));
                     if need.seats > 1 {
-                        firm_arcs.push((i, j, net.add_arc(firm_node(i), slot_node(j), need.seats - 1, offset)));
+                        firm_arcs.push((i, c, net.add_arc(firm_node(i), column_node(c), need.seats - 1, offset)));
                     }
                 } else {
-                    firm_arcs.push((i, j, net.add_arc(firm_node(i), slot_node(j), need.seats, offset)));
+                    firm_arcs.push((i, c, net.add_arc(firm_node(i), column_node(c), need.seats, offset)));
                 }
-                if need.extras > 0 && !decisions.no_extras[i][j] {
-                    extra_arcs.push((i, j, net.add_arc(extra_node(i), slot_node(j), need.extras, offset)));
+                if need.extras > 0 && !decisions.no_extras[i][slot] {
+                    extra_arcs.push((i, c, net.add_arc(extra_node(i), column_node(c), need.extras, offset)));
                 }
             }
         }
         let minimum = i64::from(course.min_participants);
         let maximum = i64::from(course.max_participants);
-        for j in 0..slots {
-            let group = self.slot_group[j];
-            match decisions.open[group] {
-                Some(open) if j - self.group_start[group] < open => {
-                    let arc = net.add_arc(slot_node(j), sink, minimum, -w.must);
-                    must_arcs.push((arc, minimum));
-                    if maximum > minimum {
-                        net.add_arc(slot_node(j), sink, maximum - minimum, 0);
-                    }
+        for (c, column) in columns.iter().enumerate() {
+            if column.slot.is_some() {
+                let arc = net.add_arc(column_node(c), sink, minimum, -w.must);
+                must_arcs.push((arc, minimum));
+                if maximum > minimum {
+                    net.add_arc(column_node(c), sink, maximum - minimum, 0);
                 }
-                Some(_) => {}
-                None => {
-                    net.add_arc(slot_node(j), sink, maximum, 0);
-                }
+            } else {
+                let slots = instance.groups[column.group].slots as i64;
+                net.add_arc(column_node(c), sink, maximum * slots, 0);
             }
         }
         net.minimise_cost(source, sink);
         let feasible = !infeasible && must_arcs.iter().all(|&(arc, cap)| net.flow(arc) == cap);
-        let mut flows = vec![vec![(0i64, 0i64); slots]; needs];
-        for &(i, j, arc) in &firm_arcs {
-            flows[i][j].0 += net.flow(arc);
+        let mut flows = vec![vec![(0i64, 0i64); columns.len()]; needs];
+        for &(i, c, arc) in &firm_arcs {
+            flows[i][c].0 += net.flow(arc);
         }
-        for &(i, j, arc) in &extra_arcs {
-            flows[i][j].1 += net.flow(arc);
+        for &(i, c, arc) in &extra_arcs {
+            flows[i][c].1 += net.flow(arc);
         }
         let mut firm = 0;
         let mut extras = 0;
         let mut term_weight = 0;
+        let mut undecided_seats = 0;
         for row in &flows {
-            for (j, &(f, x)) in row.iter().enumerate() {
+            for (c, &(f, x)) in row.iter().enumerate() {
                 firm += f;
                 extras += x;
-                term_weight += (f + x) * i64::from(instance.groups[self.slot_group[j]].term_offset);
+                term_weight += (f + x) * i64::from(instance.groups[columns[c].group].term_offset);
+                if columns[c].slot.is_none() {
+                    undecided_seats += f + x;
+                }
             }
         }
-        Relaxation { feasible, firm, extras, term_weight, flows }
+        Relaxation { feasible, columns, firm, extras, term_weight, undecided_seats, flows }
     }
 
     /// A score no plan below this node can beat.
+    ///
+    /// The flow minimised the linear relaxation of the cost: decided
+    /// cohorts' fees, plus fixed_fee / max for each seat in an undecided
+    /// group (a group holding y seats opens at least y / max cohorts).
     fn bound(&self, decisions: &Decisions, relaxation: &Relaxation) -> Score {
+        let course = &self.instance.course;
+        let maximum = i64::from(course.max_participants);
+        let mut bound = self.cheap_bound(decisions, relaxation.firm);
+        let decided: i64 = decisions.open.iter().flatten().map(|&k| k as i64).sum();
+        let spread = course.fixed_fee.0 * relaxation.undecided_seats;
+        let relaxed = course.fixed_fee.0 * decided
+            + (spread + maximum - 1) / maximum
+            + course.per_participant_fee.0 * (relaxation.firm + relaxation.extras);
+        bound.total_cost_ore = bound.total_cost_ore.max(relaxed);
+        // Only a plan that costs exactly the relaxed optimum is bound to the
+        // flow's term offsets; with a rounded-up cost, or a cost bound from
+        // elsewhere, nothing is known about them.
+        if spread % maximum == 0 && bound.total_cost_ore == relaxed {
+            bound.term_weight = relaxation.term_weight;
+        }
+        bound
+    }
+
+    /// A bound for plans with `firm` firm seats at most, needing no flow:
+    /// any such plan with as many firm seats opens the decided cohorts, and
+    /// more for the seats they cannot hold.
+    fn cheap_bound(&self, decisions: &Decisions, firm: i64) -> Score {
         let course = &self.instance.course;
         let maximum = i64::from(course.max_participants);
         let mut cohorts = 0i64;
@@ -238,16 +309,19 @@ impl<'a> Search<'a> {
             cohorts += *open as i64;
             decided_capacity += *open as i64 * maximum;
         }
-        // Firm seats beyond what the decided cohorts hold need more cohorts.
-        let overflow = (relaxation.firm - decided_capacity).max(0);
-        cohorts += (overflow + maximum - 1) / maximum;
+        let undecided_seats = (firm - decided_capacity).max(0);
+        cohorts += (undecided_seats + maximum - 1) / maximum;
         Score {
-            neg_firm_seats: -relaxation.firm,
-            total_cost_ore: course.fixed_fee.0 * cohorts
-                + course.per_participant_fee.0 * (relaxation.firm + relaxation.extras),
+            neg_firm_seats: -firm,
+            total_cost_ore: course.fixed_fee.0 * cohorts + course.per_participant_fee.0 * firm,
             split_needs: decisions.free.iter().filter(|&&f| f).count() as i64,
-            term_weight: relaxation.term_weight,
+            term_weight: 0,
         }
+    }
+
+    /// Whether a child can be dropped before its flow is solved.
+    fn beaten_before_solving(&self, child: &Decisions, parent_firm: i64) -> bool {
+        self.best.as_ref().is_some_and(|(best, _, _)| self.cheap_bound(child, parent_firm) >= *best)
     }
 
     fn explore(&mut self, decisions: Decisions, relaxation: Option<Relaxation>) {
@@ -263,13 +337,13 @@ impl<'a> Search<'a> {
             return;
         }
         let bound = self.bound(&decisions, &relaxation);
-        if let Some((best, _)) = &self.best {
-            if bound >= *best {
-                return;
-            }
+        if self.best.as_ref().is_some_and(|(best, _, _)| bound >= *best) {
+            return;
         }
         for child in self.children(&decisions, &relaxation) {
-            self.explore(child, None);
+            if !self.beaten_before_solving(&child, relaxation.firm) {
+                self.explore(child, None);
+            }
         }
     }
 
@@ -277,10 +351,11 @@ impl<'a> Search<'a> {
         let instance = self.instance;
         // 1. Cohorts per group, nearest to what the flow suggests first.
         if let Some(group) = decisions.open.iter().position(Option::is_none) {
-            let start = self.group_start[group];
-            let slots = instance.groups[group].slots;
-            let seats: i64 = relaxation.flows.iter().map(|row| row[start..start + slots].iter().map(|(f, x)| f + x).sum::<i64>()).sum();
+            let column =
+                relaxation.columns.iter().position(|c| c.group == group).expect("an undecided group has a column");
+            let seats: i64 = relaxation.flows.iter().map(|row| row[column].0 + row[column].1).sum();
             let maximum = i64::from(instance.course.max_participants);
+            let slots = instance.groups[group].slots;
             let suggested = (((seats + maximum - 1) / maximum) as usize).min(slots);
             let mut order: Vec<usize> = (0..=slots).collect();
             order.sort_by_key(|&k| (k.abs_diff(suggested), k));
@@ -293,39 +368,48 @@ impl<'a> Search<'a> {
                 })
                 .collect();
         }
+        // From here every column is one slot.
+        let slot_of = |c: usize| relaxation.columns[c].slot.expect("all groups are decided");
         // 2. Extra seats in a cohort without firm seats of the same need.
         for (i, row) in relaxation.flows.iter().enumerate() {
-            if let Some(j) = row.iter().position(|&(f, x)| x > 0 && f == 0) {
+            if let Some(c) = row.iter().position(|&(f, x)| x > 0 && f == 0) {
                 let mut with_firm = decisions.clone();
-                with_firm.firm_needed[i][j] = true;
+                with_firm.firm_needed[i][slot_of(c)] = true;
                 let mut without_extras = decisions.clone();
-                without_extras.no_extras[i][j] = true;
+                without_extras.no_extras[i][slot_of(c)] = true;
                 return vec![with_firm, without_extras];
             }
         }
-        // 3. A need spread over several cohorts.
+        // 3. A need spread over several cohorts. First, a cheap try at a
+        // plan without the spread, to have a good incumbent to prune with.
+        self.offer_gathered(relaxation);
         for (i, row) in relaxation.flows.iter().enumerate() {
-            if decisions.free[i] {
+            if decisions.free[i] || row.iter().filter(|&&(f, x)| f + x > 0).count() < 2 {
                 continue;
             }
-            let used = row.iter().filter(|&&(f, x)| f + x > 0).count();
-            if used < 2 {
-                continue;
+            let mut columns: Vec<usize> = (0..row.len()).filter(|&c| self.usable(decisions, i, slot_of(c))).collect();
+            columns.sort_by_key(|&c| std::cmp::Reverse(row[c].0 + row[c].1));
+            // Slots of one group that no decision names are interchangeable:
+            // confining to the first of them stands for all.
+            let mut seen_pristine: Vec<usize> = Vec::new();
+            let mut confined: Vec<Decisions> = Vec::new();
+            for c in columns {
+                let slot = slot_of(c);
+                if self.pristine(decisions, slot) {
+                    let group = self.slot_group[slot];
+                    if seen_pristine.contains(&group) {
+                        continue;
+                    }
+                    seen_pristine.push(group);
+                }
+                let mut child = decisions.clone();
+                child.confined[i] = Some(slot);
+                confined.push(child);
             }
-            let mut slots: Vec<usize> = (0..row.len()).filter(|&j| self.usable(decisions, i, j)).collect();
-            slots.sort_by_key(|&j| std::cmp::Reverse(row[j].0 + row[j].1));
-            let mut confined: Vec<Decisions> = slots
-                .into_iter()
-                .map(|j| {
-                    let mut child = decisions.clone();
-                    child.confined[i] = Some(j);
-                    child
-                })
-                .collect();
             let mut free = decisions.clone();
             free.free[i] = true;
             // Without a plan in hand, letting it spread finds a good one fastest.
-            if self.best.as_ref().is_none_or(|(s, _)| s.firm_seats() == 0) {
+            if self.best.as_ref().is_none_or(|(s, _, _)| s.firm_seats() == 0) {
                 confined.insert(0, free);
             } else {
                 confined.push(free);
@@ -335,6 +419,79 @@ impl<'a> Search<'a> {
         // A plan: every rule holds.
         self.offer(decisions, relaxation);
         Vec::new()
+    }
+
+    /// Moves each spread need wholly into one of its cohorts where sizes
+    /// allow, and offers the result if it is a plan. Only a heuristic for
+    /// the incumbent: the search stays exact whatever it finds.
+    fn offer_gathered(&mut self, relaxation: &Relaxation) {
+        let course = &self.instance.course;
+        let (minimum, maximum) = (i64::from(course.min_participants), i64::from(course.max_participants));
+        let mut flows = relaxation.flows.clone();
+        let mut sizes = vec![0i64; relaxation.columns.len()];
+        for row in &flows {
+            for (c, (f, x)) in row.iter().enumerate() {
+                sizes[c] += f + x;
+            }
+        }
+        for row in flows.iter_mut() {
+            let used: Vec<usize> = (0..row.len()).filter(|&c| row[c].0 + row[c].1 > 0).collect();
+            if used.len() < 2 {
+                continue;
+            }
+            let (firm, extra) = used.iter().fold((0, 0), |(f, x), &c| (f + row[c].0, x + row[c].1));
+            let mut targets = used.clone();
+            targets.sort_by_key(|&c| std::cmp::Reverse(row[c].0 + row[c].1));
+            let fits = |to: usize| {
+                sizes[to] - (row[to].0 + row[to].1) + firm + extra <= maximum
+                    && used.iter().all(|&c| c == to || sizes[c] - (row[c].0 + row[c].1) >= minimum)
+            };
+            if let Some(&to) = targets.iter().find(|&&to| fits(to)) {
+                for &c in &used {
+                    sizes[c] -= row[c].0 + row[c].1;
+                    row[c] = (0, 0);
+                }
+                row[to] = (firm, extra);
+                sizes[to] += firm + extra;
+            }
+        }
+        let mut gathered = Relaxation {
+            feasible: true,
+            columns: relaxation.columns.clone(),
+            firm: relaxation.firm,
+            extras: relaxation.extras,
+            term_weight: 0,
+            undecided_seats: 0,
+            flows,
+        };
+        for row in &gathered.flows {
+            for (c, (f, x)) in row.iter().enumerate() {
+                gathered.term_weight +=
+                    (f + x) * i64::from(self.instance.groups[gathered.columns[c].group].term_offset);
+            }
+        }
+        let decided: Vec<Option<usize>> = self
+            .instance
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, _)| Some(gathered.columns.iter().filter(|c| c.group == g).count()))
+            .collect();
+        let decisions = Decisions {
+            open: decided,
+            no_extras: Vec::new(),
+            firm_needed: Vec::new(),
+            confined: Vec::new(),
+            free: Vec::new(),
+        };
+        self.offer(&decisions, &gathered);
+    }
+
+    /// No decision names the slot.
+    fn pristine(&self, decisions: &Decisions, slot: usize) -> bool {
+        !decisions.confined.contains(&Some(slot))
+            && decisions.firm_needed.iter().all(|row| !row[slot])
+            && decisions.no_extras.iter().all(|row| !row[slot])
     }
 
     fn offer(&mut self, decisions: &Decisions, relaxation: &Relaxation) {
@@ -349,8 +506,8 @@ impl<'a> Search<'a> {
             split_needs,
             term_weight: relaxation.term_weight,
         };
-        if self.best.as_ref().is_none_or(|(best, _)| score < *best) {
-            self.best = Some((score, relaxation.flows.clone()));
+        if self.best.as_ref().is_none_or(|(best, _, _)| score < *best) {
+            self.best = Some((score, relaxation.flows.clone(), relaxation.columns.clone()));
         }
     }
 }

@@ -73,13 +73,19 @@ async fn a_plan_pools_organisations_uses_extra_seats_and_says_what_it_left() {
         assert_eq!(first["per_seat"]["savings_ore"], 14_000_000);
 
         let third = cohort(&plan, "PLAN3");
-        assert_eq!((third["size"].as_i64(), third["firm_seats"].as_i64(), third["extra_seats"].as_i64()), (Some(6), Some(4), Some(2)));
+        assert_eq!(
+            (third["size"].as_i64(), third["firm_seats"].as_i64(), third["extra_seats"].as_i64()),
+            (Some(6), Some(4), Some(2))
+        );
 
         let unplaced = plan["unplaced"].as_array().unwrap();
         assert_eq!(unplaced.len(), 1, "{unplaced:?}");
         assert_eq!(unplaced[0]["need_id"], tim_need);
         assert_eq!(unplaced[0]["reason"], "below_minimum");
-        assert_eq!((unplaced[0]["term"].as_str(), unplaced[0]["missing_seats"].as_i64()), (Some(term(0).as_str()), Some(3)));
+        assert_eq!(
+            (unplaced[0]["term"].as_str(), unplaced[0]["missing_seats"].as_i64()),
+            (Some(term(0).as_str()), Some(3))
+        );
 
         let summary = &plan["summary"];
         assert_eq!(summary["firm_seats_requested"], 3 + 3 + 2 + 3 + 1);
@@ -136,7 +142,8 @@ async fn planning_again_supersedes_proposals_and_only_coordinators_plan() {
         let other = app.user(Role::Organisation, Some("212000-2387"));
         let theirs: Vec<Value> = app.get_as(&other, "/api/v1/cohorts").await.json().await.unwrap();
         assert!(theirs.is_empty());
-        let (status, _) = answer(app.get_as(&other, &format!("/api/v1/cohorts/{}", cohort(&first, "PLAN1")["id"])).await).await;
+        let (status, _) =
+            answer(app.get_as(&other, &format!("/api/v1/cohorts/{}", cohort(&first, "PLAN1")["id"])).await).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }
@@ -170,7 +177,10 @@ async fn open_seats_show_the_price_of_joining_and_a_join_takes_them() {
         // Sollefteå's 5/7 beats the others' 1/7.
         let one = &offer["what_if"][0];
         assert_eq!((one["seats"].as_i64(), one["you_pay_ore"].as_i64()), (Some(1), Some(2_214_286)));
-        assert_eq!((one["total_ore"].as_i64(), one["price_per_seat_ore"].as_i64()), (Some(15_500_000), Some(2_214_286)));
+        assert_eq!(
+            (one["total_ore"].as_i64(), one["price_per_seat_ore"].as_i64()),
+            (Some(15_500_000), Some(2_214_286))
+        );
         assert_eq!(one["price_drop_per_seat_ore"], 2_500_000 - 2_214_286);
         // Krokom does not pool: nothing is open to it.
         let krokom_user = app.user(Role::Organisation, Some("212000-2437"));
@@ -224,11 +234,16 @@ async fn joins_extra_seats_give_way_to_firm_seats() {
         let id = cohort(&plan(&app).await, "PLAN3")["id"].as_i64().unwrap();
         // 3 firm + 3 extra seats. Ånge joins with 2: only 1 extra is still needed.
         let token = app.user(Role::Organisation, Some("212000-2387"));
-        let (status, joined) =
-            answer(app.post_as(&token, &format!("/api/v1/cohorts/{id}/join"), &json!({"agreement_id": a_ang, "seats": 2})).await)
-                .await;
+        let (status, joined) = answer(
+            app.post_as(&token, &format!("/api/v1/cohorts/{id}/join"), &json!({"agreement_id": a_ang, "seats": 2}))
+                .await,
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{joined}");
-        assert_eq!((joined["firm_seats"].as_i64(), joined["extra_seats"].as_i64(), joined["size"].as_i64()), (Some(5), Some(1), Some(6)));
+        assert_eq!(
+            (joined["firm_seats"].as_i64(), joined["extra_seats"].as_i64(), joined["size"].as_i64()),
+            (Some(5), Some(1), Some(6))
+        );
         assert_eq!(joined["total_ore"], 12_000_000 + 6 * 500_000);
     }
 }
@@ -253,9 +268,13 @@ async fn fifty_concurrent_joins_never_overbook_the_last_three_seats() {
             let (token, agreement) = &joiners[i % joiners.len()];
             let app = &app;
             async move {
-                app.post_as(token, &format!("/api/v1/cohorts/{id}/join"), &json!({"agreement_id": agreement, "seats": 1}))
-                    .await
-                    .status()
+                app.post_as(
+                    token,
+                    &format!("/api/v1/cohorts/{id}/join"),
+                    &json!({"agreement_id": agreement, "seats": 1}),
+                )
+                .await
+                .status()
             }
         });
         let statuses = join_all(attempts).await;

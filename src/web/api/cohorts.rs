@@ -35,7 +35,11 @@ pub async fn create_plan(state: web::Data<AppState>, caller: Caller) -> Result<H
 
 #[utoipa::path(get, path = "/api/v1/plans/{id}", operation_id = "get_plan", tag = "planning", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = PlanView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_plan(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn get_plan(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = PlanId(id.into_inner());
     let plan = db::run(&state.pool, move |conn| plans::get(conn, &caller, id)).await?;
     Ok(HttpResponse::Ok().json(plan))
