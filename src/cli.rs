@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `user add`.
+//! The command line: `serve`, `migrate`, `user add`, `bench plan`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -32,6 +32,15 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Benchmarks on generated data (fresh databases; existing data is never touched).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Time POST /api/v1/plans and the pure solve on a generated national data set.
+    Plan(crate::bench::PlanArgs),
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +101,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("{}", created.token);
             Ok(())
         }
+        Command::Bench(BenchCommand::Plan(args)) => crate::bench::plan(settings, args),
     }
 }
 

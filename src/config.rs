@@ -61,9 +61,17 @@ pub struct PricingSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanningSettings {
-    /// Search nodes one group of needs may use before the planner stops and
-    /// reports how far from optimal its plan may be.
+    /// Search nodes one group of needs may use to prove the most firm seats
+    /// at the lowest cost; past it the plan reports how far off it may be.
     pub node_limit: u64,
+    /// Further nodes to prove the tie-breaks: fewest split needs, earliest terms.
+    pub tie_break_node_limit: u64,
+}
+
+impl PlanningSettings {
+    pub fn limits(&self) -> crate::planning::Limits {
+        crate::planning::Limits { seats_and_cost: self.node_limit, tie_breaks: self.tie_break_node_limit }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

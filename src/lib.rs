@@ -8,9 +8,11 @@
 //! - `splitting` — how a cohort's cost is divided;
 //! - `access` — users, roles, API tokens;
 //! - `web` — the HTTP API; `startup` builds the server, `cli` the commands;
-//! - `db` — the database layer for SQLite and PostgreSQL.
+//! - `db` — the database layer for SQLite and PostgreSQL;
+//! - `bench` — `strumpavtal bench plan`, on a generated national data set.
 
 pub mod access;
+pub mod bench;
 pub mod cli;
 pub mod cohorts;
 pub mod config;

@@ -21,7 +21,7 @@ use crate::db::schema::{agreements, cohort_allocations, cohorts, courses, needs,
 use crate::error::AppError;
 use crate::ids::{AgreementId, CohortId, CourseId, NeedId, OrganisationId, PlanId};
 use crate::money::Ore;
-use crate::planning::{self, CoursePlan, CourseProblem, CourseTerms, PlanNeed};
+use crate::planning::{self, CoursePlan, CourseProblem, CourseTerms, Limits, PlanNeed};
 use crate::registry::needs::OPEN;
 use crate::registry::now;
 use crate::registry::term::Term;
@@ -80,6 +80,9 @@ pub struct PlanSummary {
     pub savings_ore: Ore,
     /// Whether every course's plan is proven best by the objective of rules.md.
     pub optimal: bool,
+    /// Whether the most firm seats at the lowest cost are proven, even where
+    /// the tie-breaks (fewest split needs, earliest terms) are not.
+    pub seats_and_cost_optimal: bool,
     /// When not optimal: at most this many more firm seats could be placed …
     pub firm_seats_gap: i64,
     /// … or, with as many firm seats, the cost could be at most this much lower.
@@ -102,6 +105,7 @@ struct PlanRecord {
     standalone_cost_ore: Ore,
     savings_ore: Ore,
     optimal: bool,
+    seats_and_cost_optimal: bool,
     firm_seats_gap: i64,
     cost_gap_ore: Ore,
     solve_ms: i64,
@@ -114,7 +118,7 @@ struct OpenNeed {
 }
 
 /// Plans all open needs and stores the result (coordinators and admins).
-pub fn run(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, node_limit: u64) -> Result<PlanView, AppError> {
+pub fn run(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, limits: Limits) -> Result<PlanView, AppError> {
     caller.require_coordinator("run the planner")?;
     let id = crate::db::write_transaction(conn, |conn| {
         if let DbConnection::Postgres(pg) = conn {
@@ -123,7 +127,7 @@ pub fn run(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, node_limi
         let first_term = Term::first_not_begun(today);
         let (problems, course_ids) = load_problems(conn, today)?;
         let started = Instant::now();
-        let plans = solve_all(&problems, first_term, node_limit);
+        let plans = solve_all(&problems, first_term, limits);
         let solve_ms = started.elapsed().as_millis() as i64;
         store(conn, caller, first_term, &problems, &course_ids, &plans, solve_ms)
     })?;
@@ -229,7 +233,7 @@ fn held_by_confirmed_cohorts(conn: &mut DbConnection) -> Result<HashMap<NeedId, 
 }
 
 /// Courses are independent, so they are solved on all cores.
-pub fn solve_all(problems: &[CourseProblem], first_term: Term, node_limit: u64) -> Vec<CoursePlan> {
+pub fn solve_all(problems: &[CourseProblem], first_term: Term, limits: Limits) -> Vec<CoursePlan> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from).min(problems.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut results: Vec<Option<CoursePlan>> = vec![None; problems.len()];
@@ -240,7 +244,7 @@ pub fn solve_all(problems: &[CourseProblem], first_term: Term, node_limit: u64) 
                 loop {
                     let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(problem) = problems.get(index) else { break };
-                    let plan = planning::plan_course(problem, first_term, node_limit);
+                    let plan = planning::plan_course(problem, first_term, limits);
                     solved.lock().expect("no solver panics while holding the lock")[index] = Some(plan);
                 }
             });
@@ -278,6 +282,7 @@ fn store(
             plans::standalone_cost_ore.eq(summary.standalone_cost_ore),
             plans::savings_ore.eq(summary.savings_ore),
             plans::optimal.eq(summary.optimal),
+            plans::seats_and_cost_optimal.eq(summary.seats_and_cost_optimal),
             plans::firm_seats_gap.eq(summary.firm_seats_gap),
             plans::cost_gap_ore.eq(summary.cost_gap_ore),
             plans::solve_ms.eq(summary.solve_ms),
@@ -372,6 +377,7 @@ fn summarise(problems: &[CourseProblem], plans: &[CoursePlan], solve_ms: i64) ->
         standalone_cost_ore: Ore::ZERO,
         savings_ore: Ore::ZERO,
         optimal: true,
+        seats_and_cost_optimal: true,
         firm_seats_gap: 0,
         cost_gap_ore: Ore::ZERO,
         solve_ms,
@@ -380,6 +386,7 @@ fn summarise(problems: &[CourseProblem], plans: &[CoursePlan], solve_ms: i64) ->
         let course = problem.course;
         summary.firm_seats_requested += problem.needs.iter().map(|n| i64::from(n.seats)).sum::<i64>();
         summary.optimal &= plan.optimal;
+        summary.seats_and_cost_optimal &= plan.seats_and_cost_optimal;
         summary.firm_seats_gap += plan.firm_seats_gap;
         summary.cost_gap_ore = summary.cost_gap_ore + Ore(plan.cost_gap_ore);
         let agreement_of: HashMap<NeedId, AgreementId> = problem.needs.iter().map(|n| (n.id, n.agreement_id)).collect();
@@ -457,6 +464,7 @@ pub fn get(conn: &mut DbConnection, caller: &Caller, id: PlanId) -> Result<PlanV
             standalone_cost_ore: plan.standalone_cost_ore,
             savings_ore: plan.savings_ore,
             optimal: plan.optimal,
+            seats_and_cost_optimal: plan.seats_and_cost_optimal,
             firm_seats_gap: plan.firm_seats_gap,
             cost_gap_ore: plan.cost_gap_ore,
             solve_ms: plan.solve_ms,

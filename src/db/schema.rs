@@ -96,6 +96,7 @@ diesel::table! {
         standalone_cost_ore -> BigInt,
         savings_ore -> BigInt,
         optimal -> Bool,
+        seats_and_cost_optimal -> Bool,
         firm_seats_gap -> BigInt,
         cost_gap_ore -> BigInt,
         solve_ms -> BigInt,

@@ -79,11 +79,16 @@ struct Partial {
     open: Vec<PlannedCohort>,
 }
 
-/// Where one need's seats go: `(firm, extra)` per open cohort (`(0, 0)` for
-/// none), and new cohorts as `(term offset, firm, extra)`.
+/// `(firm, extra)` seats of one need in one cohort.
+type Seats = (i32, i32);
+/// A new cohort for one need: `(term offset, firm, extra)`.
+type Fresh = (u32, i32, i32);
+
+/// Where one need's seats go: per open cohort (`(0, 0)` for none), and new
+/// cohorts.
 struct Choice<'c> {
-    existing: &'c [(i32, i32)],
-    fresh: &'c [(u32, i32, i32)],
+    existing: &'c [Seats],
+    fresh: &'c [Fresh],
 }
 
 struct Search<'a> {
@@ -166,8 +171,8 @@ impl<'a> Search<'a> {
         key: &[Cohort],
         firm: i32,
         extra: i32,
-        chosen: &mut Vec<(i32, i32)>,
-        emit: &mut dyn FnMut(&[(i32, i32)], i32, i32),
+        chosen: &mut Vec<Seats>,
+        emit: &mut dyn FnMut(&[Seats], i32, i32),
     ) {
         let i = chosen.len();
         if i == key.len() {
@@ -204,8 +209,8 @@ impl<'a> Search<'a> {
         term: u32,
         firm: i32,
         extra: i32,
-        chosen: &mut Vec<(u32, i32, i32)>,
-        emit: &mut dyn FnMut(&[(u32, i32, i32)]),
+        chosen: &mut Vec<Fresh>,
+        emit: &mut dyn FnMut(&[Fresh]),
     ) {
         if i64::from(term) > need.hi || firm == 0 {
             emit(chosen);

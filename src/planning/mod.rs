@@ -15,6 +15,6 @@ mod brute_force;
 mod test_instances;
 
 pub use model::*;
-pub use planner::{DEFAULT_NODE_LIMIT, plan_course};
+pub use planner::{DEFAULT_LIMITS, Limits, plan_course};
 #[cfg(test)]
 mod tests;

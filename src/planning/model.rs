@@ -127,8 +127,11 @@ pub struct CoursePlan {
     pub cohorts: Vec<PlannedCohort>,
     pub unplaced: Vec<Unplaced>,
     pub score: Score,
-    /// Whether the search proved that no plan ranks better.
+    /// Whether the search proved that no plan ranks better on all four criteria.
     pub optimal: bool,
+    /// Whether it proved the first two: the most firm seats, at the lowest
+    /// cost. The gaps below are zero then, even if the tie-breaks are not proven.
+    pub seats_and_cost_optimal: bool,
     /// When not proven optimal: how much cheaper (in öre) a plan with as many
     /// firm seats could at most be. Zero when optimal.
     pub cost_gap_ore: i64,

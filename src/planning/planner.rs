@@ -8,27 +8,31 @@ use super::model::{CoursePlan, CourseProblem, Placement, PlannedCohort, Score, U
 use super::search::{Search, Solution};
 use crate::registry::term::Term;
 
-/// How many search nodes one component may use before the planner gives up
-/// on proving optimality and reports the gap instead.
-pub const DEFAULT_NODE_LIMIT: u64 = 200_000;
+pub use super::search::Limits;
 
-pub fn plan_course(problem: &CourseProblem, first_term: Term, node_limit: u64) -> CoursePlan {
+/// How many search nodes one component may use before the planner stops
+/// proving and reports how far off its plan may be.
+pub const DEFAULT_LIMITS: Limits = Limits { seats_and_cost: 200_000, tie_breaks: 20_000 };
+
+pub fn plan_course(problem: &CourseProblem, first_term: Term, limits: Limits) -> CoursePlan {
     let mut cohorts = Vec::new();
     let mut score = Score::default();
     let mut bound = Score::default();
     let mut optimal = true;
+    let mut seats_and_cost_optimal = true;
     let mut search_nodes = 0;
     for instance in components(problem, first_term) {
-        let solution = Search::new(&instance, node_limit).run();
+        let solution = Search::new(&instance, limits).run();
         optimal &= solution.optimal;
+        seats_and_cost_optimal &= solution.seats_and_cost_optimal;
         search_nodes += solution.nodes;
         add(&mut score, &solution.score);
         add(&mut bound, &solution.bound);
         cohorts.extend(cohorts_of(problem, &instance, &solution, first_term));
     }
     cohorts.sort_by(|a, b| a.term.cmp(&b.term).then(b.size().cmp(&a.size())));
-    let unplaced = unplaced(problem, first_term, &cohorts, optimal);
-    let (firm_seats_gap, cost_gap_ore) = if optimal {
+    let unplaced = unplaced(problem, first_term, &cohorts, seats_and_cost_optimal);
+    let (firm_seats_gap, cost_gap_ore) = if seats_and_cost_optimal {
         (0, 0)
     } else if bound.firm_seats() > score.firm_seats() {
         // Fewer firm seats placed than might be: any cost could be beaten.
@@ -36,7 +40,7 @@ pub fn plan_course(problem: &CourseProblem, first_term: Term, node_limit: u64) -
     } else {
         (0, (score.total_cost_ore - bound.total_cost_ore).max(0))
     };
-    CoursePlan { cohorts, unplaced, score, optimal, cost_gap_ore, firm_seats_gap, search_nodes }
+    CoursePlan { cohorts, unplaced, score, optimal, seats_and_cost_optimal, cost_gap_ore, firm_seats_gap, search_nodes }
 }
 
 fn add(total: &mut Score, part: &Score) {

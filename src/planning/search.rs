@@ -21,6 +21,15 @@ use super::flow::{ArcId, Network};
 use super::instance::Instance;
 use super::model::Score;
 
+/// How many search nodes each phase may use on one component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Proving the most firm seats at the lowest cost.
+    pub seats_and_cost: u64,
+    /// Then proving the fewest split needs and the earliest terms.
+    pub tie_breaks: u64,
+}
+
 /// What the search found for one component.
 #[derive(Debug, Clone)]
 pub struct Solution {
@@ -32,6 +41,9 @@ pub struct Solution {
     /// Search nodes used.
     pub nodes: u64,
     pub optimal: bool,
+    /// Whether the firm seats and the cost are proven best (the first two
+    /// criteria), even if the tie-breaks are not.
+    pub seats_and_cost_optimal: bool,
     /// The root bound, for reporting how far from optimal an aborted search may be.
     pub bound: Score,
 }
@@ -77,7 +89,11 @@ pub struct Search<'a> {
     group_start: Vec<usize>,
     best: Option<(Score, Vec<Vec<(i64, i64)>>, Vec<Column>)>,
     nodes: u64,
+    /// The node count at which the current phase stops.
     node_limit: u64,
+    limits: Limits,
+    /// Phase two: the split count and term weight are searched too.
+    tie_breaks: bool,
     aborted: bool,
     weights: Weights,
 }
@@ -92,7 +108,7 @@ struct Weights {
 }
 
 impl<'a> Search<'a> {
-    pub fn new(instance: &'a Instance, node_limit: u64) -> Self {
+    pub fn new(instance: &'a Instance, limits: Limits) -> Self {
         let mut slot_group = Vec::new();
         let mut group_start = Vec::new();
         for (g, group) in instance.groups.iter().enumerate() {
@@ -123,7 +139,9 @@ impl<'a> Search<'a> {
             group_start,
             best: None,
             nodes: 0,
-            node_limit,
+            node_limit: limits.seats_and_cost,
+            limits,
+            tie_breaks: false,
             aborted: false,
             weights: Weights { must, firm, extra, undecided_seat },
         }
@@ -143,10 +161,21 @@ impl<'a> Search<'a> {
         self.best = Some((Score::default(), vec![Vec::new(); needs], Vec::new()));
         let root_relaxation = self.relax(&root);
         let bound = self.bound(&root, &root_relaxation);
-        self.explore(root, Some(root_relaxation));
+        // Phase one proves the most firm seats at the lowest cost, without
+        // branching on split needs; phase two starts from its plan and also
+        // proves the split count and term weight.
+        self.explore(root.clone(), Some(root_relaxation));
+        let seats_and_cost_optimal = !self.aborted;
+        let mut optimal = false;
+        if seats_and_cost_optimal {
+            self.tie_breaks = true;
+            self.node_limit = self.nodes + self.limits.tie_breaks;
+            self.explore(root, None);
+            optimal = !self.aborted;
+        }
         let (score, flows, columns) = self.best.expect("the empty plan is always there");
         let column_group = columns.iter().map(|c| c.group).collect();
-        Solution { score, flows, column_group, nodes: self.nodes, optimal: !self.aborted, bound }
+        Solution { score, flows, column_group, nodes: self.nodes, optimal, seats_and_cost_optimal, bound }
     }
 
     /// Whether need `need` may send seats to slot `slot` (all groups decided).
@@ -321,7 +350,15 @@ impl<'a> Search<'a> {
 
     /// Whether a child can be dropped before its flow is solved.
     fn beaten_before_solving(&self, child: &Decisions, parent_firm: i64) -> bool {
-        self.best.as_ref().is_some_and(|(best, _, _)| self.cheap_bound(child, parent_firm) >= *best)
+        self.best
+            .as_ref()
+            .is_some_and(|(best, _, _)| self.ranked(&self.cheap_bound(child, parent_firm)) >= self.ranked(best))
+    }
+
+    /// What is compared in the current phase: in phase one only firm seats
+    /// and cost, so the first plan that reaches the bound on those ends it.
+    fn ranked(&self, score: &Score) -> Score {
+        if self.tie_breaks { *score } else { Score { split_needs: 0, term_weight: 0, ..*score } }
     }
 
     fn explore(&mut self, decisions: Decisions, relaxation: Option<Relaxation>) {
@@ -337,7 +374,7 @@ impl<'a> Search<'a> {
             return;
         }
         let bound = self.bound(&decisions, &relaxation);
-        if self.best.as_ref().is_some_and(|(best, _, _)| bound >= *best) {
+        if self.best.as_ref().is_some_and(|(best, _, _)| self.ranked(&bound) >= self.ranked(best)) {
             return;
         }
         for child in self.children(&decisions, &relaxation) {
@@ -383,6 +420,10 @@ impl<'a> Search<'a> {
         // 3. A need spread over several cohorts. First, a cheap try at a
         // plan without the spread, to have a good incumbent to prune with.
         self.offer_gathered(relaxation);
+        if !self.tie_breaks {
+            self.offer(decisions, relaxation);
+            return Vec::new();
+        }
         for (i, row) in relaxation.flows.iter().enumerate() {
             if decisions.free[i] || row.iter().filter(|&&(f, x)| f + x > 0).count() < 2 {
                 continue;

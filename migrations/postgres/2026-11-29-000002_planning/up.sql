@@ -15,6 +15,7 @@ CREATE TABLE plans (
     standalone_cost_ore BIGINT NOT NULL,
     savings_ore BIGINT NOT NULL,
     optimal BOOLEAN NOT NULL,
+    seats_and_cost_optimal BOOLEAN NOT NULL,
     firm_seats_gap BIGINT NOT NULL,
     cost_gap_ore BIGINT NOT NULL,
     solve_ms BIGINT NOT NULL

@@ -28,8 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     responses((status = 201, body = PlanView), (status = 403, body = ErrorBody)))]
 pub async fn create_plan(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, AppError> {
     let today = state.today();
-    let node_limit = state.settings.planning.node_limit;
-    let plan = db::run(&state.pool, move |conn| plans::run(conn, &caller, today, node_limit)).await?;
+    let limits = state.settings.planning.limits();
+    let plan = db::run(&state.pool, move |conn| plans::run(conn, &caller, today, limits)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/plans/{}", plan.id))).json(plan))
 }
 
