@@ -9,13 +9,16 @@
 //! 3. for a need spread over several cohorts: either it is confined to one
 //!    named slot, or it is let free and counted as split.
 //!
-//! With those fixed, everything else is a min-cost flow (needs → slots), whose
-//! integral optimum maximises firm seats, then minimises extra seats, then
-//! term offsets. That flow ignores the decisions not yet taken, so it ranks
-//! at least as well as any plan below the node: a valid bound. A node whose
-//! flow breaks no rule is a plan, and is scored exactly. Children of a node
-//! split its plans between them without loss, so exhausting the tree (less
-//! what the bound prunes) proves the incumbent optimal.
+//! With those fixed, everything else is a min-cost flow (needs → slots, or
+//! → one column for a group not yet decided), whose integral optimum
+//! maximises firm seats, then minimises cost (extra seats, and fixed_fee / max
+//! per seat in an undecided group), then term offsets. That flow ignores the
+//! decisions not yet taken, so it ranks at least as well as any plan below
+//! the node: a valid bound. A node whose flow breaks no rule is a plan, and
+//! is scored exactly. Children of a node split its plans between them without
+//! loss, so exhausting the tree (less what the bound prunes) proves the
+//! incumbent optimal. Phase one compares only firm seats and cost and never
+//! branches on split needs; phase two searches the tie-breaks as well.
 
 use super::flow::{ArcId, Network};
 use super::instance::Instance;
@@ -71,6 +74,9 @@ struct Column {
     slot: Option<usize>,
 }
 
+/// The best plan found so far: its score, flows and columns.
+type Incumbent = (Score, Vec<Vec<(i64, i64)>>, Vec<Column>);
+
 struct Relaxation {
     feasible: bool,
     columns: Vec<Column>,
@@ -87,7 +93,7 @@ pub struct Search<'a> {
     slot_group: Vec<usize>,
     /// First slot of each group.
     group_start: Vec<usize>,
-    best: Option<(Score, Vec<Vec<(i64, i64)>>, Vec<Column>)>,
+    best: Option<Incumbent>,
     nodes: u64,
     /// The node count at which the current phase stops.
     node_limit: u64,

@@ -80,7 +80,7 @@ fn random_course(seed: u64, needs: usize) -> (CourseProblem, crate::registry::te
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(150))]
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 
     /// Larger instances than the brute force can take: every plan keeps the
     /// rules, reports its own score, and leaves no viable cohort unformed.
