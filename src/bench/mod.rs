@@ -5,7 +5,20 @@
 //! PostgreSQL server and drops afterwards), and times the planner two ways:
 //! the pure solve (`load_problems` + `solve_all`, as `POST /api/v1/plans`
 //! runs them) and the whole request end to end against the real server,
-//! started in-process on a free port.
+//! started in-process on a free port. The requests run first, then the pure
+//! solves, then one more solve that times each course alone.
+//!
+//! Peak memory is the process's VmHWM, reset before each phase. Everything
+//! runs in one process, so a phase starts from what earlier ones left
+//! resident: glibc keeps freed memory in per-thread arenas, and the RSS
+//! before each request grows by tens of MB per run at 30,000 needs (with
+//! `MALLOC_ARENA_MAX=1` it barely grows, so it is the allocator, not a
+//! leak). The first request's peak is the one closest to a fresh server.
+//!
+//! Stopping it early: actix catches SIGINT/SIGTERM and waits for the request
+//! in flight, so a long plan keeps the process alive; `kill -9` leaves the
+//! scratch database behind (`/tmp/strumpavtal_bench_*.sqlite`, or a
+//! PostgreSQL database `strumpavtal_bench_*` to drop by hand).
 
 pub mod national;
 
@@ -67,6 +80,9 @@ fn plan_on(mut settings: Settings, args: &PlanArgs, scratch: &Scratch) -> anyhow
     let first_term = Term::first_not_begun(today);
     let node_limit = settings.planning.limits();
     let mut memory = Memory::default();
+    let load_average = std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "n/a".into());
     println!(
         "bench plan: {backend}, {} needs, seed {}, {} repeat(s), {} cores, node limits {node_limit:?}",
         args.needs,
@@ -116,55 +132,71 @@ fn plan_on(mut settings: Settings, args: &PlanArgs, scratch: &Scratch) -> anyhow
     let server = BenchServer::start(settings, pool.clone())?;
     println!("  server listening on 127.0.0.1:{}", server.port);
 
-    let mut pure_runs = Vec::new();
+    // The requests run first, so that their peak memory is the server's and
+    // not what the pure solves below leave resident in this process.
     let mut http_runs = Vec::new();
-    let mut last_problems = Vec::new();
-    let mut last_course_ids = Vec::new();
+    let mut http_cores = Vec::new();
     for run in 1..=args.repeat {
-        // (a) The pure solve: what `plans::run` does before it stores anything.
-        memory.start_phase();
-        let started = Instant::now();
-        let (problems, course_ids) = load_problems(&mut conn, today).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let read = started.elapsed();
-        let started = Instant::now();
-        let plans = solve_all(&problems, first_term, node_limit);
-        let solve = started.elapsed();
-        let peak = memory.end_phase();
-        let pure = PureRun::new(&problems, &plans, read, solve, peak);
-        println!(
-            "  run {run}: pure   read {:>7} ms  solve {:>8} ms  peak {}  ({} courses, {} cohorts, {} not exact)",
-            pure.read.as_millis(),
-            pure.solve.as_millis(),
-            mb(pure.peak),
-            pure.courses,
-            pure.cohorts,
-            pure.not_exact
-        );
-        pure_runs.push(pure);
-        last_problems = problems;
-        last_course_ids = course_ids;
-        drop(plans);
-
-        // (b) The whole request against the running server.
-        memory.start_phase();
+        let before = memory.start_phase();
+        let cpu = cpu_seconds();
         let started = Instant::now();
         let (status, body) = post_plan(server.port, &token)?;
         let total = started.elapsed();
+        let cores = cores_used(cpu, total);
         let peak = memory.end_phase();
         if status != 201 {
             anyhow::bail!("POST /api/v1/plans answered {status}: {}", String::from_utf8_lossy(&body));
         }
         let http = HttpRun::new(total, peak, &body)?;
         println!(
-            "  run {run}: http   end to end {:>8} ms (server solve {} ms)  peak {}  ({} cohorts, optimal {}, {} KB answer)",
+            "  run {run}: POST /api/v1/plans {:>8} ms (server-side solve {} ms, {} cores busy)  peak {} (from {})  \
+             {} cohorts, optimal {}, {} KB answer",
             http.total.as_millis(),
             http.solve_ms,
+            show_cores(cores),
             mb(http.peak),
+            mb(before),
             http.cohorts,
             http.optimal,
             http.bytes / 1024
         );
         http_runs.push(http);
+        http_cores.extend(cores);
+    }
+
+    // The pure solve: what `plans::run` does before it stores anything.
+    let mut pure_runs = Vec::new();
+    let mut solve_cores = Vec::new();
+    let mut last_problems = Vec::new();
+    let mut last_course_ids = Vec::new();
+    for run in 1..=args.repeat {
+        let before = memory.start_phase();
+        let started = Instant::now();
+        let (problems, course_ids) = load_problems(&mut conn, today).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let read = started.elapsed();
+        let cpu = cpu_seconds();
+        let started = Instant::now();
+        let plans = solve_all(&problems, first_term, node_limit);
+        let solve = started.elapsed();
+        let cores = cores_used(cpu, solve);
+        let peak = memory.end_phase();
+        let pure = PureRun::new(&problems, &plans, read, solve, peak);
+        println!(
+            "  run {run}: pure read {:>6} ms, solve {:>8} ms ({} cores busy)  peak {} (from {})  \
+             {} courses, {} cohorts, {} not exact",
+            pure.read.as_millis(),
+            pure.solve.as_millis(),
+            show_cores(cores),
+            mb(pure.peak),
+            mb(before),
+            pure.courses,
+            pure.cohorts,
+            pure.not_exact
+        );
+        pure_runs.push(pure);
+        solve_cores.extend(cores);
+        last_problems = problems;
+        last_course_ids = course_ids;
     }
     drop(server);
     drop(conn);
@@ -202,11 +234,21 @@ fn plan_on(mut settings: Settings, args: &PlanArgs, scratch: &Scratch) -> anyhow
         total_ms.0, total_ms.1, http_last.solve_ms
     );
     println!(
-        "peak RSS             pure solve {}, end to end {}, whole process {} (baseline before the plans {})",
-        mb(pure_peak),
+        "peak RSS             first request {}, any request {}, pure solve {}, whole process {} \
+         (baseline before the plans {})",
+        mb(http_runs.first().and_then(|r| r.peak)),
         mb(http_peak),
+        mb(pure_peak),
         mb(memory.overall_peak()),
         mb(memory.baseline)
+    );
+    println!(
+        "CPU                  {} cores busy on average in the requests, {} in the solves, of {}; \
+         load average at the start {} (fewer busy cores than the solver's threads: other work on the machine)",
+        show_cores(mean(&http_cores)),
+        show_cores(mean(&solve_cores)),
+        std::thread::available_parallelism().map_or(1, usize::from),
+        load_average
     );
     println!(
         "courses              {} with open needs; needs per course: median {}, max {}",
@@ -263,6 +305,31 @@ fn stats(times: impl Iterator<Item = Duration>) -> (u128, u128) {
     (ms.get(ms.len() / 2).copied().unwrap_or(0), ms.last().copied().unwrap_or(0))
 }
 
+/// CPU time this process has used (all threads, user and system), from
+/// /proc/self/stat in clock ticks of 1/100 s.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name in parentheses: state is the first,
+    // utime the 12th and stime the 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+/// Cores busy on average since `cpu_before`, over `wall` time.
+fn cores_used(cpu_before: Option<f64>, wall: Duration) -> Option<f64> {
+    let used = cpu_seconds()? - cpu_before?;
+    (wall.as_secs_f64() > 0.05).then(|| used / wall.as_secs_f64())
+}
+
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+fn show_cores(cores: Option<f64>) -> String {
+    cores.map_or("n/a".to_owned(), |c| format!("{c:.1}"))
+}
+
 fn mb(kb: Option<u64>) -> String {
     kb.map_or("n/a".to_owned(), |kb| format!("{:.0} MB", kb as f64 / 1024.0))
 }
@@ -313,23 +380,37 @@ struct HttpRun {
     solve_ms: i64,
 }
 
+/// The parts of the plan the benchmark checks. Deserialising only these
+/// lets serde skip the cohorts without building them, so the client side
+/// adds little to the measured peak memory.
+#[derive(serde::Deserialize)]
+struct PlanAnswer {
+    summary: SummaryAnswer,
+}
+
+#[derive(serde::Deserialize)]
+struct SummaryAnswer {
+    optimal: bool,
+    cohorts: i64,
+    firm_seats_requested: i64,
+    firm_seats_placed: i64,
+    solve_ms: i64,
+}
+
 impl HttpRun {
     fn new(total: Duration, peak: Option<u64>, body: &[u8]) -> anyhow::Result<Self> {
-        let plan: serde_json::Value =
-            serde_json::from_slice(body).map_err(|e| anyhow::anyhow!("the plan is not JSON: {e}"))?;
-        let summary = &plan["summary"];
-        let number = |field: &str| {
-            summary[field].as_i64().ok_or_else(|| anyhow::anyhow!("the plan's summary has no number {field}"))
-        };
+        let summary = serde_json::from_slice::<PlanAnswer>(body)
+            .map_err(|e| anyhow::anyhow!("the answer is not a plan: {e}"))?
+            .summary;
         Ok(Self {
             total,
             peak,
             bytes: body.len(),
-            optimal: summary["optimal"].as_bool().ok_or_else(|| anyhow::anyhow!("the summary has no optimal"))?,
-            cohorts: number("cohorts")?,
-            firm_requested: number("firm_seats_requested")?,
-            firm_placed: number("firm_seats_placed")?,
-            solve_ms: number("solve_ms")?,
+            optimal: summary.optimal,
+            cohorts: summary.cohorts,
+            firm_requested: summary.firm_seats_requested,
+            firm_placed: summary.firm_seats_placed,
+            solve_ms: summary.solve_ms,
         })
     }
 }
@@ -388,10 +469,11 @@ fn post_plan(port: u16, token: &str) -> anyhow::Result<(u16, Vec<u8>)> {
     stream.flush()?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
-    parse_response(&raw)
+    parse_response(raw)
 }
 
-fn parse_response(raw: &[u8]) -> anyhow::Result<(u16, Vec<u8>)> {
+/// The status and body of a whole HTTP/1.1 answer (the body in place, not copied).
+fn parse_response(mut raw: Vec<u8>) -> anyhow::Result<(u16, Vec<u8>)> {
     let end = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -407,8 +489,11 @@ fn parse_response(raw: &[u8]) -> anyhow::Result<(u16, Vec<u8>)> {
             name.trim().eq_ignore_ascii_case("transfer-encoding") && value.trim().eq_ignore_ascii_case("chunked")
         })
     });
-    let rest = &raw[end + 4..];
-    Ok((status, if chunked { dechunk(rest)? } else { rest.to_vec() }))
+    if chunked {
+        return Ok((status, dechunk(&raw[end + 4..])?));
+    }
+    raw.drain(..end + 4);
+    Ok((status, raw))
 }
 
 fn dechunk(mut rest: &[u8]) -> anyhow::Result<Vec<u8>> {
@@ -494,13 +579,16 @@ impl Memory {
         peak
     }
 
-    fn start_phase(&mut self) {
+    /// Starts a phase; gives the resident memory at its start, in kB.
+    fn start_phase(&mut self) -> Option<u64> {
         self.note_peak();
+        let resident = Self::status_kb("VmRSS:");
         if self.baseline.is_none() {
-            self.baseline = Self::status_kb("VmRSS:");
+            self.baseline = resident;
         }
         // Without the reset, the phase's peak is the process's peak so far.
         let _ = std::fs::write("/proc/self/clear_refs", "5");
+        resident
     }
 
     fn end_phase(&mut self) -> Option<u64> {
@@ -617,11 +705,19 @@ mod tests {
 
     #[test]
     fn answers_are_parsed_plain_and_chunked() {
-        let plain = b"HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\n{}";
+        let plain = b"HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\n{}".to_vec();
         assert_eq!(parse_response(plain).unwrap(), (201, b"{}".to_vec()));
-        let chunked = b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n";
+        let chunked =
+            b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n".to_vec();
         assert_eq!(parse_response(chunked).unwrap(), (201, b"{\"a\":1}".to_vec()));
-        assert!(parse_response(b"HTTP/1.1 201").is_err());
+        assert!(parse_response(b"HTTP/1.1 201".to_vec()).is_err());
+    }
+
+    #[test]
+    fn cpu_time_is_read_on_linux() {
+        if cfg!(target_os = "linux") {
+            assert!(cpu_seconds().is_some_and(|s| s >= 0.0));
+        }
     }
 
     #[test]

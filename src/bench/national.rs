@@ -583,6 +583,31 @@ mod tests {
     }
 
     #[test]
+    fn the_data_set_loads_into_an_empty_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bench.sqlite").display());
+        let pool = crate::db::connect(&url, 1, std::time::Duration::from_secs(5)).unwrap();
+        let mut conn = pool.get().unwrap();
+        let data = generate(3_000, 2, today());
+        load(&mut conn, &data).unwrap();
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut count = |table: &str| {
+            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result::<Count>(&mut *conn).unwrap().n
+        };
+        assert_eq!(count("organisations"), 511);
+        assert_eq!(count("agreements"), 511);
+        assert_eq!(count("courses"), 1_500);
+        assert_eq!(count("needs"), 3_000);
+        let (problems, _) = crate::cohorts::plans::load_problems(&mut conn, today()).unwrap();
+        let seats: i64 = problems.iter().flat_map(|p| &p.needs).map(|n| i64::from(n.seats)).sum();
+        assert_eq!(seats, data.needs.iter().map(|n| i64::from(n.seats)).sum::<i64>(), "every need is open and active");
+    }
+
+    #[test]
     fn popularity_is_mildly_skewed() {
         let data = generate(30_000, 1, today());
         let mut per_course = vec![0usize; COURSES];

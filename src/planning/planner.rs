@@ -12,7 +12,7 @@ pub use super::search::Limits;
 
 /// How many search nodes one component may use before the planner stops
 /// proving and reports how far off its plan may be.
-pub const DEFAULT_LIMITS: Limits = Limits { seats_and_cost: 200_000, tie_breaks: 20_000 };
+pub const DEFAULT_LIMITS: Limits = Limits { seats_and_cost: 200_000, tie_breaks: 2_000 };
 
 pub fn plan_course(problem: &CourseProblem, first_term: Term, limits: Limits) -> CoursePlan {
     let mut cohorts = Vec::new();
