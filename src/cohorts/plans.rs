@@ -4,6 +4,7 @@
 //! cohorts already hold), plans every course, marks the earlier proposals
 //! superseded and stores the new ones, all in one transaction that only one
 //! run at a time may hold (SQLite's write lock; a PostgreSQL advisory lock).
+//! The solve itself runs before that transaction (see `run`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -118,18 +119,29 @@ struct OpenNeed {
 }
 
 /// Plans all open needs and stores the result (coordinators and admins).
+///
+/// The solve runs outside the write transaction, so a long plan does not
+/// hold SQLite's write lock; the transaction then reads the needs again and
+/// solves once more, inside it, only if they changed in the meantime.
 pub fn run(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, limits: Limits) -> Result<PlanView, AppError> {
     caller.require_coordinator("run the planner")?;
+    let first_term = Term::first_not_begun(today);
+    let (problems, course_ids) = load_problems(conn, today)?;
+    let started = Instant::now();
+    let plans = solve_all(&problems, first_term, limits);
+    let solve_ms = started.elapsed().as_millis() as i64;
     let id = crate::db::write_transaction(conn, |conn| {
         if let DbConnection::Postgres(pg) = conn {
             diesel::sql_query(format!("SELECT pg_advisory_xact_lock({PLAN_LOCK})")).execute(pg)?;
         }
-        let first_term = Term::first_not_begun(today);
-        let (problems, course_ids) = load_problems(conn, today)?;
+        let (now_problems, now_course_ids) = load_problems(conn, today)?;
+        if now_problems == problems && now_course_ids == course_ids {
+            return store(conn, caller, first_term, &problems, &course_ids, &plans, solve_ms);
+        }
         let started = Instant::now();
-        let plans = solve_all(&problems, first_term, limits);
-        let solve_ms = started.elapsed().as_millis() as i64;
-        store(conn, caller, first_term, &problems, &course_ids, &plans, solve_ms)
+        let plans = solve_all(&now_problems, first_term, limits);
+        let solve_ms = solve_ms + started.elapsed().as_millis() as i64;
+        store(conn, caller, first_term, &now_problems, &now_course_ids, &plans, solve_ms)
     })?;
     get(conn, caller, id)
 }

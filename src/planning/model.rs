@@ -39,7 +39,7 @@ pub struct PlanNeed {
 }
 
 /// Everything to plan for one course.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CourseProblem {
     pub course: CourseTerms,
     pub needs: Vec<PlanNeed>,
