@@ -257,7 +257,11 @@ fn plan_on(mut settings: Settings, args: &PlanArgs, scratch: &Scratch) -> anyhow
         needs_per_course.last().copied().unwrap_or(0)
     );
     println!("cohorts              {} (pure), {} (http)", pure_last.cohorts, http_last.cohorts);
-    println!("not solved exactly   {not_exact} course(s) (pure); summary.optimal = {} (http)", http_last.optimal);
+    println!(
+        "not solved exactly   {not_exact} course(s) (pure), of which {} without proven seats and cost; \
+         summary.optimal = {} (http)",
+        pure_last.cost_not_exact, http_last.optimal
+    );
     println!(
         "firm seats           {} requested, {} placed (pure); {} requested, {} placed (http); extra seats used {}",
         pure_last.firm_requested,
@@ -341,6 +345,8 @@ struct PureRun {
     courses: usize,
     cohorts: usize,
     not_exact: usize,
+    /// Courses whose firm seats and cost are not proven either.
+    cost_not_exact: usize,
     firm_requested: i64,
     firm_placed: i64,
     extra_used: i64,
@@ -362,6 +368,7 @@ impl PureRun {
             courses: problems.len(),
             cohorts: plans.iter().map(|p| p.cohorts.len()).sum(),
             not_exact: plans.iter().filter(|p| !p.optimal).count(),
+            cost_not_exact: plans.iter().filter(|p| !p.seats_and_cost_optimal).count(),
             firm_requested: problems.iter().flat_map(|p| &p.needs).map(|n| i64::from(n.seats)).sum(),
             firm_placed: placements().map(|p| i64::from(p.seats)).sum(),
             extra_used: placements().map(|p| i64::from(p.extra_seats)).sum(),
