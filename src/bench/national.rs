@@ -36,11 +36,6 @@ pub const COURSES: usize = 1_500;
 /// Needs are stated for the six terms (three years) from the first that has not begun.
 pub const TERMS: i32 = 6;
 
-/// Values per row of the widest table we insert (needs: 10 columns). SQLite
-/// allows 32,766 bound parameters per statement; staying under ~30,000
-/// leaves a margin, and PostgreSQL's limit (65,535) is higher still.
-const MAX_VALUES_PER_STATEMENT: usize = 30_000;
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
     pub org_number: String,
@@ -130,25 +125,15 @@ fn log_uniform(rng: &mut StdRng, low: f64, high: f64) -> f64 {
     (low.ln() + rng.random::<f64>() * (high.ln() - low.ln())).exp()
 }
 
-/// The Luhn check digit over nine digits, weighted 2, 1, 2, … from the left
-/// (the same rule `registry::org_number` checks).
-fn luhn_check_digit(nine_digits: &str) -> u32 {
-    let sum: u32 = nine_digits
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| {
-            let product = u32::from(b - b'0') * if i % 2 == 0 { 2 } else { 1 };
-            product / 10 + product % 10
-        })
-        .sum();
-    (10 - sum % 10) % 10
-}
-
 /// `prefix` (six digits) + a serial of three digits + the check digit.
 fn org_number(prefix: &str, serial: usize) -> String {
-    let body = format!("{prefix}{serial:03}");
+    with_check_digit(&format!("{prefix}{serial:03}"))
+}
+
+/// `NNNNNN-NNNC` from nine digits and their Luhn check digit.
+fn with_check_digit(body: &str) -> String {
     debug_assert_eq!(body.len(), 9);
-    format!("{}-{}{}", &body[..6], &body[6..], luhn_check_digit(&body))
+    format!("{}-{}{}", &body[..6], &body[6..], crate::registry::org_number::luhn_check_digit(body))
 }
 
 /// Serials drawn without replacement, so the numbers are unique by construction.
@@ -217,8 +202,7 @@ fn make_organisations(rng: &mut StdRng) -> Vec<Organisation> {
     for (i, serial) in serials(rng, 1_000_000, COMPANIES).into_iter().enumerate() {
         let n = i + 1;
         // 556 + six digits: an aktiebolag's number.
-        let body = format!("556{serial:06}");
-        let number = format!("{}-{}{}", &body[..6], &body[6..], luhn_check_digit(&body));
+        let number = with_check_digit(&format!("556{serial:06}"));
         all.push(organisation(
             number,
             format!("Testföretaget {n:03} AB"),
@@ -371,11 +355,6 @@ fn make_needs(
         .collect()
 }
 
-/// Rows per multi-row INSERT for a table of `columns` columns.
-fn rows_per_statement(columns: usize) -> usize {
-    MAX_VALUES_PER_STATEMENT / columns
-}
-
 /// Inserts the data set into an empty database, in one transaction with
 /// multi-row inserts. The `organisations`, `agreements`, `courses` and `needs`
 /// tables must be empty (their natural keys would collide otherwise).
@@ -398,7 +377,7 @@ pub fn load(conn: &mut DbConnection, data: &DataSet) -> Result<(), AppError> {
                 )
             })
             .collect();
-        for chunk in rows.chunks(rows_per_statement(8)) {
+        for chunk in rows.chunks(crate::db::rows_per_insert(8)) {
             crate::on_backend!(conn, |c| diesel::insert_into(organisations::table).values(chunk).execute(c))?;
         }
         let organisation_ids: HashMap<String, OrganisationId> = organisations::table
@@ -423,7 +402,7 @@ pub fn load(conn: &mut DbConnection, data: &DataSet) -> Result<(), AppError> {
                 )
             })
             .collect();
-        for chunk in rows.chunks(rows_per_statement(8)) {
+        for chunk in rows.chunks(crate::db::rows_per_insert(8)) {
             crate::on_backend!(conn, |c| diesel::insert_into(agreements::table).values(chunk).execute(c))?;
         }
         let agreement_ids: HashMap<String, AgreementId> =
@@ -446,7 +425,7 @@ pub fn load(conn: &mut DbConnection, data: &DataSet) -> Result<(), AppError> {
                 )
             })
             .collect();
-        for chunk in rows.chunks(rows_per_statement(9)) {
+        for chunk in rows.chunks(crate::db::rows_per_insert(9)) {
             crate::on_backend!(conn, |c| diesel::insert_into(courses::table).values(chunk).execute(c))?;
         }
         let course_ids: HashMap<String, CourseId> =
@@ -474,7 +453,7 @@ pub fn load(conn: &mut DbConnection, data: &DataSet) -> Result<(), AppError> {
                 )
             })
             .collect();
-        for chunk in rows.chunks(rows_per_statement(10)) {
+        for chunk in rows.chunks(crate::db::rows_per_insert(10)) {
             crate::on_backend!(conn, |c| diesel::insert_into(needs::table).values(chunk).execute(c))?;
         }
         Ok(())

@@ -6,8 +6,6 @@
 //! the seats still fit, so concurrent joins can never overbook, on SQLite
 //! and PostgreSQL alike. A join that loses the race reads again and retries.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Deserialize;
@@ -15,10 +13,10 @@ use utoipa::ToSchema;
 
 use super::open_seats::{may_join, released_extras};
 use super::records::{AllocationRecord, CohortRecord, CohortStatus};
-use super::views::CohortView;
+use super::views::{CohortView, pooling_of};
 use crate::access::Caller;
 use crate::db::DbConnection;
-use crate::db::schema::{agreements, cohort_allocations, cohorts, needs};
+use crate::db::schema::{cohort_allocations, cohorts, needs};
 use crate::error::{AppError, Problems};
 use crate::ids::{AgreementId, CohortId, NeedId};
 use crate::registry::needs::{OPEN, ValidNeed, agreement_for_caller};
@@ -120,16 +118,6 @@ fn allocations(conn: &mut DbConnection, id: CohortId) -> Result<Vec<AllocationRe
         .order(cohort_allocations::id)
         .select(AllocationRecord::as_select())
         .load(conn)?)
-}
-
-fn pooling_of(conn: &mut DbConnection, rows: &[AllocationRecord]) -> Result<HashMap<AgreementId, bool>, AppError> {
-    let ids: Vec<AgreementId> = rows.iter().map(|r| r.agreement_id).collect();
-    Ok(agreements::table
-        .filter(agreements::id.eq_any(ids))
-        .select((agreements::id, agreements::pooling))
-        .load::<(AgreementId, bool)>(conn)?
-        .into_iter()
-        .collect())
 }
 
 /// The need the joined seats belong to: the one named, if it can take them,

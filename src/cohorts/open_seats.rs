@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::records::{AllocationRecord, CohortRecord, CohortStatus};
-use super::views::{CHUNK, fees, parties};
+use super::views::{Related, fees, parties, pooling_of};
 use crate::access::Caller;
 use crate::db::DbConnection;
-use crate::db::schema::{agreements, cohort_allocations, cohorts, courses, organisations};
+use crate::db::schema::{agreements, cohorts, organisations};
 use crate::error::AppError;
 use crate::ids::{AgreementId, AllocationId, CohortId, OrganisationId};
 use crate::money::Ore;
@@ -113,7 +113,9 @@ pub fn list(
         .select(CohortRecord::as_select())
         .load(conn)?;
     let records: Vec<CohortRecord> = records.into_iter().filter(|c| c.joinable_on(today)).collect();
-    let (allocations, orgs, pooling, course_names) = context(conn, &records)?;
+    let Related { allocations, courses: course_names, organisations: orgs } = Related::load(conn, &records)?;
+    let every_row: Vec<AllocationRecord> = allocations.values().flatten().cloned().collect();
+    let pooling = pooling_of(conn, &every_row)?;
     let mut open = Vec::new();
     for record in records {
         let rows = allocations.get(&record.id).map(Vec::as_slice).unwrap_or_default();
@@ -150,44 +152,6 @@ pub fn list(
     }
     open.sort_by_key(|c| (Term::parse(&c.term).ok(), c.course_code.clone()));
     Ok(open)
-}
-
-type Context = (
-    HashMap<CohortId, Vec<AllocationRecord>>,
-    HashMap<OrganisationId, (String, String)>,
-    HashMap<AgreementId, bool>,
-    HashMap<crate::ids::CourseId, (String, String)>,
-);
-
-/// Allocations, organisations, agreements' pooling flags and course names of `records`.
-fn context(conn: &mut DbConnection, records: &[CohortRecord]) -> Result<Context, AppError> {
-    let ids: Vec<CohortId> = records.iter().map(|c| c.id).collect();
-    let mut allocations: HashMap<CohortId, Vec<AllocationRecord>> = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        for row in cohort_allocations::table
-            .filter(cohort_allocations::cohort_id.eq_any(chunk))
-            .order(cohort_allocations::id)
-            .select(AllocationRecord::as_select())
-            .load(conn)?
-        {
-            allocations.entry(row.cohort_id).or_default().push(row);
-        }
-    }
-    let orgs: HashMap<OrganisationId, (String, String)> = organisations::table
-        .select((organisations::id, organisations::name, organisations::org_number))
-        .load::<(OrganisationId, String, String)>(conn)?
-        .into_iter()
-        .map(|(id, name, number)| (id, (name, number)))
-        .collect();
-    let pooling: HashMap<AgreementId, bool> =
-        agreements::table.select((agreements::id, agreements::pooling)).load(conn)?.into_iter().collect();
-    let course_names = courses::table
-        .select((courses::id, courses::code, courses::title))
-        .load::<(crate::ids::CourseId, String, String)>(conn)?
-        .into_iter()
-        .map(|(id, code, title)| (id, (code, title)))
-        .collect();
-    Ok((allocations, orgs, pooling, course_names))
 }
 
 /// Whether `agreement` may take seats in the cohort; the error names the field.

@@ -332,7 +332,7 @@ fn store(
             }
         }
     }
-    for chunk in cohort_rows.chunks(CHUNK / 16) {
+    for chunk in cohort_rows.chunks(crate::db::rows_per_insert(13)) {
         crate::on_backend!(conn, |c| diesel::insert_into(cohorts::table).values(chunk).execute(c))?;
     }
     let ids: HashMap<i32, CohortId> = cohorts::table
@@ -356,7 +356,7 @@ fn store(
             )
         })
         .collect();
-    for chunk in allocation_rows.chunks(CHUNK / 8) {
+    for chunk in allocation_rows.chunks(crate::db::rows_per_insert(8)) {
         crate::on_backend!(conn, |c| diesel::insert_into(cohort_allocations::table).values(chunk).execute(c))?;
     }
     let unplaced_rows: Vec<_> = plans
@@ -373,7 +373,7 @@ fn store(
             )
         })
         .collect();
-    for chunk in unplaced_rows.chunks(CHUNK / 8) {
+    for chunk in unplaced_rows.chunks(crate::db::rows_per_insert(6)) {
         crate::on_backend!(conn, |c| diesel::insert_into(plan_unplaced::table).values(chunk).execute(c))?;
     }
     Ok(plan_id)

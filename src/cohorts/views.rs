@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::records::{AllocationRecord, CohortRecord, CohortStatus};
 use crate::access::Caller;
 use crate::db::DbConnection;
-use crate::db::schema::{cohort_allocations, cohorts, courses, organisations};
+use crate::db::schema::{agreements, cohort_allocations, cohorts, courses, organisations};
 use crate::error::AppError;
 use crate::ids::{AgreementId, CohortId, CourseId, NeedId, OrganisationId, PlanId};
 use crate::money::Ore;
@@ -90,48 +90,86 @@ pub struct CohortFilter {
     pub term: Option<String>,
 }
 
+/// What the views of some cohorts need besides the cohort rows: their
+/// allocations, their courses' codes and titles, and the names and numbers
+/// of the organisations in them. One query per table, in chunks.
+pub(crate) struct Related {
+    pub allocations: HashMap<CohortId, Vec<AllocationRecord>>,
+    /// Course → (code, title).
+    pub courses: HashMap<CourseId, (String, String)>,
+    /// Organisation → (name, org_number).
+    pub organisations: HashMap<OrganisationId, (String, String)>,
+}
+
+impl Related {
+    pub fn load(conn: &mut DbConnection, records: &[CohortRecord]) -> Result<Self, AppError> {
+        let ids: Vec<CohortId> = records.iter().map(|c| c.id).collect();
+        let mut allocations: HashMap<CohortId, Vec<AllocationRecord>> = HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let rows = cohort_allocations::table
+                .filter(cohort_allocations::cohort_id.eq_any(chunk))
+                .order(cohort_allocations::id)
+                .select(AllocationRecord::as_select())
+                .load(conn)?;
+            for row in rows {
+                allocations.entry(row.cohort_id).or_default().push(row);
+            }
+        }
+        let course_ids = distinct(records.iter().map(|c| c.course_id));
+        let mut courses = HashMap::new();
+        for chunk in course_ids.chunks(CHUNK) {
+            let rows: Vec<(CourseId, String, String)> = courses::table
+                .filter(courses::id.eq_any(chunk))
+                .select((courses::id, courses::code, courses::title))
+                .load(conn)?;
+            courses.extend(rows.into_iter().map(|(id, code, title)| (id, (code, title))));
+        }
+        let org_ids = distinct(allocations.values().flatten().map(|a| a.organisation_id));
+        let mut organisations = HashMap::new();
+        for chunk in org_ids.chunks(CHUNK) {
+            let rows: Vec<(OrganisationId, String, String)> = organisations::table
+                .filter(organisations::id.eq_any(chunk))
+                .select((organisations::id, organisations::name, organisations::org_number))
+                .load(conn)?;
+            organisations.extend(rows.into_iter().map(|(id, name, number)| (id, (name, number))));
+        }
+        Ok(Self { allocations, courses, organisations })
+    }
+}
+
+fn distinct<T: Ord>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut items: Vec<T> = items.collect();
+    items.sort();
+    items.dedup();
+    items
+}
+
+/// Whether each agreement with seats in `rows` allows pooling.
+pub(crate) fn pooling_of(
+    conn: &mut DbConnection,
+    rows: &[AllocationRecord],
+) -> Result<HashMap<AgreementId, bool>, AppError> {
+    let ids = distinct(rows.iter().map(|r| r.agreement_id));
+    let mut pooling = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let found: Vec<(AgreementId, bool)> = agreements::table
+            .filter(agreements::id.eq_any(chunk))
+            .select((agreements::id, agreements::pooling))
+            .load(conn)?;
+        pooling.extend(found);
+    }
+    Ok(pooling)
+}
+
 /// Builds the views of stored cohorts, in the order given.
 pub fn load_views(conn: &mut DbConnection, records: Vec<CohortRecord>) -> Result<Vec<CohortView>, AppError> {
-    let ids: Vec<CohortId> = records.iter().map(|c| c.id).collect();
-    let mut allocations: HashMap<CohortId, Vec<AllocationRecord>> = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        let rows = cohort_allocations::table
-            .filter(cohort_allocations::cohort_id.eq_any(chunk))
-            .order(cohort_allocations::id)
-            .select(AllocationRecord::as_select())
-            .load(conn)?;
-        for row in rows {
-            allocations.entry(row.cohort_id).or_default().push(row);
-        }
-    }
-    let mut course_ids: Vec<CourseId> = records.iter().map(|c| c.course_id).collect();
-    course_ids.sort();
-    course_ids.dedup();
-    let mut course_names: HashMap<CourseId, (String, String)> = HashMap::new();
-    for chunk in course_ids.chunks(CHUNK) {
-        let rows: Vec<(CourseId, String, String)> = courses::table
-            .filter(courses::id.eq_any(chunk))
-            .select((courses::id, courses::code, courses::title))
-            .load(conn)?;
-        course_names.extend(rows.into_iter().map(|(id, code, title)| (id, (code, title))));
-    }
-    let mut org_ids: Vec<OrganisationId> = allocations.values().flatten().map(|a| a.organisation_id).collect();
-    org_ids.sort();
-    org_ids.dedup();
-    let mut orgs: HashMap<OrganisationId, (String, String)> = HashMap::new();
-    for chunk in org_ids.chunks(CHUNK) {
-        let rows: Vec<(OrganisationId, String, String)> = organisations::table
-            .filter(organisations::id.eq_any(chunk))
-            .select((organisations::id, organisations::name, organisations::org_number))
-            .load(conn)?;
-        orgs.extend(rows.into_iter().map(|(id, name, number)| (id, (name, number))));
-    }
+    let Related { mut allocations, courses, organisations } = Related::load(conn, &records)?;
     records
         .into_iter()
         .map(|record| {
             let rows = allocations.remove(&record.id).unwrap_or_default();
-            let (code, title) = course_names.get(&record.course_id).cloned().unwrap_or_default();
-            build(record, rows, code, title, &orgs)
+            let (code, title) = courses.get(&record.course_id).cloned().unwrap_or_default();
+            build(record, rows, code, title, &organisations)
         })
         .collect()
 }

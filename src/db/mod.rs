@@ -215,6 +215,15 @@ where
     }
 }
 
+/// Bound values one statement may carry: SQLite allows 32,766, PostgreSQL
+/// 65,535; staying under 30,000 leaves a margin on both.
+const MAX_VALUES_PER_STATEMENT: usize = 30_000;
+
+/// Rows per multi-row INSERT into a table of `columns` columns.
+pub fn rows_per_insert(columns: usize) -> usize {
+    MAX_VALUES_PER_STATEMENT / columns
+}
+
 /// Runs `$body` on the backend's own connection, for statements the
 /// multi-backend connection cannot express, such as multi-row inserts.
 #[macro_export]

@@ -47,7 +47,7 @@ impl fmt::Display for OrgNumber {
 
 /// The Luhn digit over nine digits: from the left they are weighted 2, 1, 2, …;
 /// the digits of the products are summed.
-fn luhn_check_digit(nine_digits: &str) -> u8 {
+pub(crate) fn luhn_check_digit(nine_digits: &str) -> u8 {
     let sum: u32 = nine_digits
         .bytes()
         .enumerate()
