@@ -5,8 +5,10 @@
 mod flow;
 mod instance;
 mod model;
+mod packing;
 mod planner;
 mod search;
+mod share;
 pub mod validate;
 
 #[cfg(test)]

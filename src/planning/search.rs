@@ -3,26 +3,38 @@
 //! Every cohort the component could ever form is a *slot*: group g has
 //! `slots` of them. A node of the search fixes some decisions:
 //!
-//! 1. how many cohorts each group opens (open slots must reach the minimum);
-//! 2. for a need that would put extra seats in a cohort without firm seats
-//!    there: either at least one firm seat there, or no extra seats there;
-//! 3. for a need spread over several cohorts: either it is confined to one
-//!    named slot, or it is let free and counted as split.
+//! 1. how many cohorts each group opens;
+//! 2. whether a group's cohorts are looked at one by one (*expanded*), which
+//!    the search does only where taking them together is not enough;
+//! 3. in an expanded group, for a need that would put extra seats in a
+//!    cohort without firm seats there: either at least one firm seat there,
+//!    or no extra seats there;
+//! 4. in phase two, for a need spread over several cohorts: either it is
+//!    confined to one group or one named slot, or it is let free and
+//!    counted as split.
 //!
-//! With those fixed, everything else is a min-cost flow (needs → slots, or
-//! → one column for a group not yet decided), whose integral optimum
-//! maximises firm seats, then minimises cost (extra seats, and fixed_fee / max
-//! per seat in an undecided group), then term offsets. That flow ignores the
-//! decisions not yet taken, so it ranks at least as well as any plan below
-//! the node: a valid bound. A node whose flow breaks no rule is a plan, and
-//! is scored exactly. Children of a node split its plans between them without
-//! loss, so exhausting the tree (less what the bound prunes) proves the
-//! incumbent optimal. Phase one compares only firm seats and cost and never
-//! branches on split needs; phase two searches the tie-breaks as well.
+//! With those fixed, everything else is a min-cost flow from needs to
+//! *columns* — a group not yet decided, a decided group's cohorts taken
+//! together (at least k × min and at most k × max seats), or one cohort of
+//! an expanded group — whose integral optimum maximises firm seats, then
+//! minimises cost (extra seats, and fixed_fee / max per seat in an undecided
+//! group), then term offsets. That flow ignores the decisions not yet taken,
+//! so it ranks at least as well as any plan below the node: a valid bound.
+//! Where the flow breaks no rule and each taken-together group's needs pack
+//! whole into its cohorts, that packing is a plan with the flow's score, and
+//! is scored exactly. Children of a node split its plans between them
+//! without loss, so exhausting the tree (less what the bound prunes) proves
+//! the incumbent optimal. Phase one compares only firm seats and cost and
+//! never branches on split needs; phase two searches the tie-breaks as well.
 
 use super::flow::{ArcId, Network};
 use super::instance::Instance;
 use super::model::Score;
+use super::packing::{pack, spread};
+use super::share::share_out;
+
+/// How many steps packing one group's needs may take at one node.
+const PACKING_STEPS: u32 = 2_000;
 
 /// How many search nodes each phase may use on one component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,27 +67,45 @@ pub struct Solution {
 struct Decisions {
     /// Cohorts opened per group; `None` until decided.
     open: Vec<Option<usize>>,
-    /// `[need][slot]`: no extra seats of the need in the slot.
-    no_extras: Vec<Vec<bool>>,
-    /// `[need][slot]`: at least one firm seat of the need in the slot.
-    firm_needed: Vec<Vec<bool>>,
+    /// Groups whose cohorts are columns of their own.
+    expanded: Vec<bool>,
+    /// `(need, slot)`: no extra seats of the need in the slot.
+    no_extras: Vec<(usize, usize)>,
+    /// `(need, slot)`: at least one firm seat of the need in the slot.
+    firm_needed: Vec<(usize, usize)>,
+    /// The one group a need may use (it is then whole there, or split
+    /// inside it).
+    confined_group: Vec<Option<usize>>,
     /// The one slot a need may use.
     confined: Vec<Option<usize>>,
     /// Needs allowed to spread, each counted as split.
     free: Vec<bool>,
 }
 
-/// A node of the flow network between needs and the sink: one cohort slot
-/// of a group whose cohorts are counted, or a whole group still undecided.
+/// A node of the flow network between needs and the sink.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Column {
-    group: usize,
-    /// Global slot number; `None` for an undecided group.
-    slot: Option<usize>,
+enum Column {
+    /// A group whose number of cohorts is not decided yet.
+    Undecided { group: usize },
+    /// A decided group's `count` cohorts, taken together: they are alike.
+    Cohorts { group: usize, count: usize },
+    /// One cohort of an expanded group (`slot` is its global number).
+    Slot { group: usize, slot: usize },
 }
 
-/// The best plan found so far: its score, flows and columns.
-type Incumbent = (Score, Vec<Vec<(i64, i64)>>, Vec<Column>);
+impl Column {
+    fn group(self) -> usize {
+        match self {
+            Column::Undecided { group } | Column::Cohorts { group, .. } | Column::Slot { group, .. } => group,
+        }
+    }
+}
+
+/// A plan: one column per cohort, and `flows[need][column] = (firm, extra)`.
+struct Plan {
+    columns: Vec<Column>,
+    flows: Vec<Vec<(i64, i64)>>,
+}
 
 struct Relaxation {
     feasible: bool,
@@ -93,7 +123,8 @@ pub struct Search<'a> {
     slot_group: Vec<usize>,
     /// First slot of each group.
     group_start: Vec<usize>,
-    best: Option<Incumbent>,
+    /// The best plan found so far, and its score.
+    best: Option<(Score, Plan)>,
     nodes: u64,
     /// The node count at which the current phase stops.
     node_limit: u64,
@@ -102,6 +133,9 @@ pub struct Search<'a> {
     tie_breaks: bool,
     aborted: bool,
     weights: Weights,
+    /// Phase one's nodes that may hold a plan as good as its best on firm
+    /// seats and cost, with their bound on those: where phase two looks.
+    ties: Vec<(Decisions, Score)>,
 }
 
 struct Weights {
@@ -150,63 +184,74 @@ impl<'a> Search<'a> {
             tie_breaks: false,
             aborted: false,
             weights: Weights { must, firm, extra, undecided_seat },
+            ties: Vec::new(),
         }
     }
 
     pub fn run(mut self) -> Solution {
         let needs = self.instance.needs.len();
-        let slots = self.slot_group.len();
         let root = Decisions {
             open: vec![None; self.instance.groups.len()],
-            no_extras: vec![vec![false; slots]; needs],
-            firm_needed: vec![vec![false; slots]; needs],
+            expanded: vec![false; self.instance.groups.len()],
+            no_extras: Vec::new(),
+            firm_needed: Vec::new(),
+            confined_group: vec![None; needs],
             confined: vec![None; needs],
             free: vec![false; needs],
         };
         // The empty plan is always valid: the search starts from it.
-        self.best = Some((Score::default(), vec![Vec::new(); needs], Vec::new()));
+        self.best = Some((Score::default(), Plan { columns: Vec::new(), flows: vec![Vec::new(); needs] }));
         let root_relaxation = self.relax(&root);
         let bound = self.bound(&root, &root_relaxation);
         // Phase one proves the most firm seats at the lowest cost, without
         // branching on split needs; phase two starts from its plan and also
         // proves the split count and term weight.
-        self.explore(root.clone(), Some(root_relaxation));
+        self.explore(root, Some(root_relaxation));
         let seats_and_cost_optimal = !self.aborted;
         let mut optimal = false;
         if seats_and_cost_optimal {
+            let best = self.best.as_ref().map(|(score, _)| self.ranked(score)).expect("phase one keeps a plan");
             self.tie_breaks = true;
             self.node_limit = self.nodes + self.limits.tie_breaks;
-            self.explore(root, None);
+            for (decisions, bound) in std::mem::take(&mut self.ties) {
+                if bound == best && !self.aborted {
+                    self.explore(decisions, None);
+                }
+            }
             optimal = !self.aborted;
         }
-        let (score, flows, columns) = self.best.expect("the empty plan is always there");
-        let column_group = columns.iter().map(|c| c.group).collect();
-        Solution { score, flows, column_group, nodes: self.nodes, optimal, seats_and_cost_optimal, bound }
+        let (score, plan) = self.best.expect("the empty plan is always there");
+        let column_group = plan.columns.iter().map(|c| c.group()).collect();
+        Solution { score, flows: plan.flows, column_group, nodes: self.nodes, optimal, seats_and_cost_optimal, bound }
     }
 
-    /// Whether need `need` may send seats to slot `slot` (all groups decided).
+    /// Whether need `need` may send seats to the decided group `group`.
+    fn usable_group(&self, decisions: &Decisions, need: usize, group: usize) -> bool {
+        self.instance.needs[need].groups.contains(&group)
+            && decisions.confined_group[need].is_none_or(|only| only == group)
+            && decisions.confined[need].is_none_or(|only| self.slot_group[only] == group)
+            && decisions.open[group].is_some_and(|open| open > 0)
+    }
+
+    /// Whether need `need` may send seats to slot `slot` of a decided group.
     fn usable(&self, decisions: &Decisions, need: usize, slot: usize) -> bool {
         let group = self.slot_group[slot];
-        if !self.instance.needs[need].groups.contains(&group) {
-            return false;
-        }
-        if decisions.confined[need].is_some_and(|only| only != slot) {
-            return false;
-        }
-        decisions.open[group].is_none_or(|open| slot - self.group_start[group] < open)
+        self.usable_group(decisions, need, group)
+            && decisions.confined[need].is_none_or(|only| only == slot)
+            && decisions.open[group].is_some_and(|open| slot - self.group_start[group] < open)
     }
 
-    /// The network's columns under `decisions`: an undecided group is one
-    /// column (its slots are alike, so one node bounds them all); a decided
-    /// group has one column per open cohort.
+    /// The network's columns under `decisions`.
     fn columns(&self, decisions: &Decisions) -> Vec<Column> {
         let mut columns = Vec::new();
         for (group, open) in decisions.open.iter().enumerate() {
-            match open {
-                None => columns.push(Column { group, slot: None }),
-                Some(open) => {
-                    columns.extend((0..*open).map(|i| Column { group, slot: Some(self.group_start[group] + i) }))
+            match *open {
+                None => columns.push(Column::Undecided { group }),
+                Some(0) => {}
+                Some(count) if decisions.expanded[group] => {
+                    columns.extend((0..count).map(|i| Column::Slot { group, slot: self.group_start[group] + i }))
                 }
+                Some(count) => columns.push(Column::Cohorts { group, count }),
             }
         }
         columns
@@ -218,94 +263,160 @@ impl<'a> Search<'a> {
         let course = &instance.course;
         let needs = instance.needs.len();
         let columns = self.columns(decisions);
+        let classes = self.classes(decisions);
         let (source, sink) = (0, 1);
-        let firm_node = |i: usize| 2 + i;
-        let extra_node = |i: usize| 2 + needs + i;
-        let column_node = |c: usize| 2 + 2 * needs + c;
-        let mut net = Network::new(2 + 2 * needs + columns.len());
+        let firm_node = |k: usize| 2 + k;
+        let extra_node = |k: usize| 2 + classes.len() + k;
+        let column_node = |c: usize| 2 + 2 * classes.len() + c;
+        let mut net = Network::new(2 + 2 * classes.len() + columns.len());
         let mut must_arcs: Vec<(ArcId, i64)> = Vec::new();
         let mut infeasible = false;
         let mut firm_arcs: Vec<(usize, usize, ArcId)> = Vec::new();
         let mut extra_arcs: Vec<(usize, usize, ArcId)> = Vec::new();
         let w = &self.weights;
-        for (i, need) in instance.needs.iter().enumerate() {
-            net.add_arc(source, firm_node(i), need.seats, -w.firm);
-            if need.extras > 0 {
-                net.add_arc(source, extra_node(i), need.extras, w.extra);
+        for (k, members) in classes.iter().enumerate() {
+            // Members are alike in the network: the first stands for all.
+            let i = members[0];
+            let need = &instance.needs[i];
+            let seats: i64 = members.iter().map(|&m| instance.needs[m].seats).sum();
+            let extras: i64 = members.iter().map(|&m| instance.needs[m].extras).sum();
+            net.add_arc(source, firm_node(k), seats, -w.firm);
+            if extras > 0 {
+                net.add_arc(source, extra_node(k), extras, w.extra);
             }
-            for (c, column) in columns.iter().enumerate() {
-                if !need.groups.contains(&column.group) {
+            for (c, &column) in columns.iter().enumerate() {
+                let group = column.group();
+                if !need.groups.contains(&group) {
                     continue;
                 }
-                let offset = i128::from(instance.groups[column.group].term_offset);
-                let Some(slot) = column.slot else {
-                    let cost = offset + w.undecided_seat;
-                    firm_arcs.push((i, c, net.add_arc(firm_node(i), column_node(c), need.seats, cost)));
-                    if need.extras > 0 {
-                        extra_arcs.push((i, c, net.add_arc(extra_node(i), column_node(c), need.extras, cost)));
+                let offset = i128::from(instance.groups[group].term_offset);
+                let slot = match column {
+                    Column::Undecided { .. } => {
+                        let cost = offset + w.undecided_seat;
+                        firm_arcs.push((k, c, net.add_arc(firm_node(k), column_node(c), seats, cost)));
+                        if extras > 0 {
+                            extra_arcs.push((k, c, net.add_arc(extra_node(k), column_node(c), extras, cost)));
+                        }
+                        continue;
                     }
-                    continue;
+                    Column::Cohorts { .. } => {
+                        if self.usable_group(decisions, i, group) {
+                            firm_arcs.push((k, c, net.add_arc(firm_node(k), column_node(c), seats, offset)));
+                            if extras > 0 {
+                                extra_arcs.push((k, c, net.add_arc(extra_node(k), column_node(c), extras, offset)));
+                            }
+                        }
+                        continue;
+                    }
+                    Column::Slot { slot, .. } => slot,
                 };
                 let usable = self.usable(decisions, i, slot);
-                if decisions.firm_needed[i][slot] && !usable {
+                let firm_needed = decisions.firm_needed.contains(&(i, slot));
+                if firm_needed && !usable {
                     infeasible = true;
                 }
                 if !usable {
                     continue;
                 }
-                if decisions.firm_needed[i][slot] {
-                    let arc = net.add_arc(firm_node(i), column_node(c), 1, offset - w.must);
+                // Only a class of one need carries decisions about slots.
+                if firm_needed {
+                    let arc = net.add_arc(firm_node(k), column_node(c), 1, offset - w.must);
                     must_arcs.push((arc, 1));
-                    firm_arcs.push((i, c, arc));
-                    if need.seats > 1 {
-                        firm_arcs.push((i, c, net.add_arc(firm_node(i), column_node(c), need.seats - 1, offset)));
+                    firm_arcs.push((k, c, arc));
+                    if seats > 1 {
+                        firm_arcs.push((k, c, net.add_arc(firm_node(k), column_node(c), seats - 1, offset)));
                     }
                 } else {
-                    firm_arcs.push((i, c, net.add_arc(firm_node(i), column_node(c), need.seats, offset)));
+                    firm_arcs.push((k, c, net.add_arc(firm_node(k), column_node(c), seats, offset)));
                 }
-                if need.extras > 0 && !decisions.no_extras[i][slot] {
-                    extra_arcs.push((i, c, net.add_arc(extra_node(i), column_node(c), need.extras, offset)));
+                if extras > 0 && !decisions.no_extras.contains(&(i, slot)) {
+                    extra_arcs.push((k, c, net.add_arc(extra_node(k), column_node(c), extras, offset)));
                 }
             }
         }
         let minimum = i64::from(course.min_participants);
         let maximum = i64::from(course.max_participants);
-        for (c, column) in columns.iter().enumerate() {
-            if column.slot.is_some() {
-                let arc = net.add_arc(column_node(c), sink, minimum, -w.must);
-                must_arcs.push((arc, minimum));
+        for (c, &column) in columns.iter().enumerate() {
+            let (cohorts, lower_bound) = match column {
+                Column::Undecided { group } => (instance.groups[group].slots as i64, false),
+                Column::Cohorts { count, .. } => (count as i64, true),
+                Column::Slot { .. } => (1, true),
+            };
+            if lower_bound {
+                let arc = net.add_arc(column_node(c), sink, minimum * cohorts, -w.must);
+                must_arcs.push((arc, minimum * cohorts));
                 if maximum > minimum {
-                    net.add_arc(column_node(c), sink, maximum - minimum, 0);
+                    net.add_arc(column_node(c), sink, (maximum - minimum) * cohorts, 0);
                 }
             } else {
-                let slots = instance.groups[column.group].slots as i64;
-                net.add_arc(column_node(c), sink, maximum * slots, 0);
+                net.add_arc(column_node(c), sink, maximum * cohorts, 0);
             }
         }
         net.minimise_cost(source, sink);
         let feasible = !infeasible && must_arcs.iter().all(|&(arc, cap)| net.flow(arc) == cap);
-        let mut flows = vec![vec![(0i64, 0i64); columns.len()]; needs];
-        for &(i, c, arc) in &firm_arcs {
-            flows[i][c].0 += net.flow(arc);
+        let mut class_firm = vec![vec![0i64; columns.len()]; classes.len()];
+        let mut class_extra = vec![vec![0i64; columns.len()]; classes.len()];
+        for &(k, c, arc) in &firm_arcs {
+            class_firm[k][c] += net.flow(arc);
         }
-        for &(i, c, arc) in &extra_arcs {
-            flows[i][c].1 += net.flow(arc);
+        for &(k, c, arc) in &extra_arcs {
+            class_extra[k][c] += net.flow(arc);
+        }
+        let mut flows = vec![Vec::new(); needs];
+        for (k, members) in classes.iter().enumerate() {
+            let sizes: Vec<(i64, i64)> =
+                members.iter().map(|&m| (instance.needs[m].seats, instance.needs[m].extras)).collect();
+            for (&m, row) in members.iter().zip(share_out(&sizes, &class_firm[k], &class_extra[k])) {
+                flows[m] = row;
+            }
         }
         let mut firm = 0;
         let mut extras = 0;
-        let mut term_weight = 0;
         let mut undecided_seats = 0;
         for row in &flows {
             for (c, &(f, x)) in row.iter().enumerate() {
                 firm += f;
                 extras += x;
-                term_weight += (f + x) * i64::from(instance.groups[columns[c].group].term_offset);
-                if columns[c].slot.is_none() {
+                if matches!(columns[c], Column::Undecided { .. }) {
                     undecided_seats += f + x;
                 }
             }
         }
+        let term_weight = self.term_weight(&columns, &flows);
         Relaxation { feasible, columns, firm, extras, term_weight, undecided_seats, flows }
+    }
+
+    /// Needs that the network may treat as one: those that may use the
+    /// same groups and that no decision names. A named need is a class of
+    /// its own.
+    fn classes(&self, decisions: &Decisions) -> Vec<Vec<usize>> {
+        let mut classes: Vec<Vec<usize>> = Vec::new();
+        let mut by_groups: std::collections::HashMap<&[usize], usize> = std::collections::HashMap::new();
+        for (i, need) in self.instance.needs.iter().enumerate() {
+            let named = decisions.confined_group[i].is_some()
+                || decisions.confined[i].is_some()
+                || decisions.firm_needed.iter().any(|&(need, _)| need == i)
+                || decisions.no_extras.iter().any(|&(need, _)| need == i);
+            if named {
+                classes.push(vec![i]);
+                continue;
+            }
+            match by_groups.get(need.groups.as_slice()) {
+                Some(&k) => classes[k].push(i),
+                None => {
+                    by_groups.insert(&need.groups, classes.len());
+                    classes.push(vec![i]);
+                }
+            }
+        }
+        classes
+    }
+
+    /// Σ seats × term offset.
+    fn term_weight(&self, columns: &[Column], flows: &[Vec<(i64, i64)>]) -> i64 {
+        let offsets: Vec<i64> =
+            columns.iter().map(|c| i64::from(self.instance.groups[c.group()].term_offset)).collect();
+        flows.iter().flat_map(|row| row.iter().zip(&offsets).map(|(&(f, x), offset)| (f + x) * offset)).sum()
     }
 
     /// A score no plan below this node can beat.
@@ -334,7 +445,7 @@ impl<'a> Search<'a> {
 
     /// A bound for plans with `firm` firm seats at most, needing no flow:
     /// any such plan with as many firm seats opens the decided cohorts, and
-    /// more for the seats they cannot hold.
+    /// more for the seats they cannot hold, and fills each to the minimum.
     fn cheap_bound(&self, decisions: &Decisions, firm: i64) -> Score {
         let course = &self.instance.course;
         let maximum = i64::from(course.max_participants);
@@ -346,19 +457,14 @@ impl<'a> Search<'a> {
         }
         let undecided_seats = (firm - decided_capacity).max(0);
         cohorts += (undecided_seats + maximum - 1) / maximum;
+        // Those cohorts hold at least `min` seats each, extra seats if need be.
+        let seats = firm.max(cohorts * i64::from(course.min_participants));
         Score {
             neg_firm_seats: -firm,
-            total_cost_ore: course.fixed_fee.0 * cohorts + course.per_participant_fee.0 * firm,
+            total_cost_ore: course.fixed_fee.0 * cohorts + course.per_participant_fee.0 * seats,
             split_needs: decisions.free.iter().filter(|&&f| f).count() as i64,
             term_weight: 0,
         }
-    }
-
-    /// Whether a child can be dropped before its flow is solved.
-    fn beaten_before_solving(&self, child: &Decisions, parent_firm: i64) -> bool {
-        self.best
-            .as_ref()
-            .is_some_and(|(best, _, _)| self.ranked(&self.cheap_bound(child, parent_firm)) >= self.ranked(best))
     }
 
     /// What is compared in the current phase: in phase one only firm seats
@@ -380,181 +486,289 @@ impl<'a> Search<'a> {
             return;
         }
         let bound = self.bound(&decisions, &relaxation);
-        if self.best.as_ref().is_some_and(|(best, _, _)| self.ranked(&bound) >= self.ranked(best)) {
+        if self.beaten(&decisions, &bound) {
             return;
         }
-        for child in self.children(&decisions, &relaxation) {
-            if !self.beaten_before_solving(&child, relaxation.firm) {
+        let children = self.children(&decisions, &relaxation);
+        if children.is_empty() && !self.tie_breaks {
+            // A plan as good as the bound on firm seats and cost; phase two
+            // may still find better tie-breaks below.
+            self.ties.push((decisions, self.ranked(&bound)));
+        }
+        for child in children {
+            let cheap = self.cheap_bound(&child, relaxation.firm);
+            if !self.beaten(&child, &cheap) {
                 self.explore(child, None);
             }
         }
     }
 
+    /// Whether no plan below a node with this bound can beat the incumbent.
+    /// In phase one, a node that could only tie is kept for phase two.
+    fn beaten(&mut self, decisions: &Decisions, bound: &Score) -> bool {
+        let Some((best, _)) = &self.best else { return false };
+        let (bound, best) = (self.ranked(bound), self.ranked(best));
+        if bound == best && !self.tie_breaks {
+            self.ties.push((decisions.clone(), bound));
+        }
+        bound >= best
+    }
+
     fn children(&mut self, decisions: &Decisions, relaxation: &Relaxation) -> Vec<Decisions> {
         let instance = self.instance;
+        let with = |change: &dyn Fn(&mut Decisions)| {
+            let mut child = decisions.clone();
+            change(&mut child);
+            child
+        };
         // 1. Cohorts per group, nearest to what the flow suggests first.
         if let Some(group) = decisions.open.iter().position(Option::is_none) {
-            let column =
-                relaxation.columns.iter().position(|c| c.group == group).expect("an undecided group has a column");
+            let column = relaxation
+                .columns
+                .iter()
+                .position(|&c| c == Column::Undecided { group })
+                .expect("an undecided group has a column");
             let seats: i64 = relaxation.flows.iter().map(|row| row[column].0 + row[column].1).sum();
             let maximum = i64::from(instance.course.max_participants);
             let slots = instance.groups[group].slots;
             let suggested = (((seats + maximum - 1) / maximum) as usize).min(slots);
             let mut order: Vec<usize> = (0..=slots).collect();
             order.sort_by_key(|&k| (k.abs_diff(suggested), k));
-            return order
-                .into_iter()
-                .map(|k| {
-                    let mut child = decisions.clone();
-                    child.open[group] = Some(k);
-                    child
-                })
-                .collect();
+            return order.into_iter().map(|k| with(&|child| child.open[group] = Some(k))).collect();
         }
-        // From here every column is one slot.
-        let slot_of = |c: usize| relaxation.columns[c].slot.expect("all groups are decided");
-        // 2. Extra seats in a cohort without firm seats of the same need.
-        for (i, row) in relaxation.flows.iter().enumerate() {
-            if let Some(c) = row.iter().position(|&(f, x)| x > 0 && f == 0) {
-                let mut with_firm = decisions.clone();
-                with_firm.firm_needed[i][slot_of(c)] = true;
-                let mut without_extras = decisions.clone();
-                without_extras.no_extras[i][slot_of(c)] = true;
-                return vec![with_firm, without_extras];
+        // 2. Extra seats of a need where it has no firm seats: in cohorts
+        // taken together, look at them one by one; in one cohort, either
+        // put a firm seat beside them or leave them out.
+        for row in &relaxation.flows {
+            for (c, &(f, x)) in row.iter().enumerate() {
+                if x == 0 || f > 0 {
+                    continue;
+                }
+                match relaxation.columns[c] {
+                    Column::Cohorts { group, .. } => return vec![with(&|child| child.expanded[group] = true)],
+                    Column::Slot { .. } | Column::Undecided { .. } => {}
+                }
             }
         }
-        // 3. A need spread over several cohorts. First, a cheap try at a
-        // plan without the spread, to have a good incumbent to prune with.
-        self.offer_gathered(relaxation);
+        for (i, row) in relaxation.flows.iter().enumerate() {
+            for (c, &(f, x)) in row.iter().enumerate() {
+                if let (true, Column::Slot { slot, .. }) = (x > 0 && f == 0, relaxation.columns[c]) {
+                    return vec![
+                        with(&|child| child.firm_needed.push((i, slot))),
+                        with(&|child| child.no_extras.push((i, slot))),
+                    ];
+                }
+            }
+        }
+        // 3. Pack each taken-together group's needs whole into its cohorts;
+        // where they do not fit whole, look at its cohorts one by one.
+        // In phase one a split need costs nothing, so spreading will do.
+        let plan = match self.packed(relaxation, !self.tie_breaks) {
+            Ok(plan) => plan,
+            Err(group) => return vec![with(&|child| child.expanded[group] = true)],
+        };
+        self.offer(plan);
+        self.offer_consolidated(relaxation);
         if !self.tie_breaks {
-            self.offer(decisions, relaxation);
+            // The plan has the flow's firm seats and cost: the bound.
             return Vec::new();
         }
+        // 4. Phase two: a need spread over several groups is whole in one of
+        // them, or split. This moves term offsets, so it comes first.
+        for (i, row) in relaxation.flows.iter().enumerate() {
+            let mut used: Vec<(usize, i64)> = Vec::new();
+            for (c, &(f, x)) in row.iter().enumerate() {
+                let group = relaxation.columns[c].group();
+                match used.iter_mut().find(|(g, _)| *g == group) {
+                    Some((_, seats)) => *seats += f + x,
+                    None if f + x > 0 => used.push((group, f + x)),
+                    None => {}
+                }
+            }
+            if decisions.free[i] || used.len() < 2 {
+                continue;
+            }
+            used.sort_by_key(|&(_, seats)| std::cmp::Reverse(seats));
+            let mut groups: Vec<usize> = used.iter().map(|&(g, _)| g).collect();
+            groups.extend(
+                instance.needs[i]
+                    .groups
+                    .iter()
+                    .filter(|&&g| !groups.contains(&g) && self.usable_group(decisions, i, g))
+                    .collect::<Vec<_>>(),
+            );
+            let mut children: Vec<Decisions> =
+                groups.into_iter().map(|g| with(&|child| child.confined_group[i] = Some(g))).collect();
+            children.push(with(&|child| child.free[i] = true));
+            return children;
+        }
+        // 5. A need spread over cohorts of one expanded group: confined to
+        // one of them (or to another group, whole), or split.
         for (i, row) in relaxation.flows.iter().enumerate() {
             if decisions.free[i] || row.iter().filter(|&&(f, x)| f + x > 0).count() < 2 {
                 continue;
             }
-            let mut columns: Vec<usize> = (0..row.len()).filter(|&c| self.usable(decisions, i, slot_of(c))).collect();
+            let mut columns: Vec<usize> = (0..row.len())
+                .filter(|&c| match relaxation.columns[c] {
+                    Column::Slot { slot, .. } => self.usable(decisions, i, slot),
+                    Column::Cohorts { group, .. } => self.usable_group(decisions, i, group),
+                    Column::Undecided { .. } => false,
+                })
+                .collect();
             columns.sort_by_key(|&c| std::cmp::Reverse(row[c].0 + row[c].1));
             // Slots of one group that no decision names are interchangeable:
             // confining to the first of them stands for all.
             let mut seen_pristine: Vec<usize> = Vec::new();
-            let mut confined: Vec<Decisions> = Vec::new();
+            let mut children: Vec<Decisions> = Vec::new();
             for c in columns {
-                let slot = slot_of(c);
-                if self.pristine(decisions, slot) {
-                    let group = self.slot_group[slot];
-                    if seen_pristine.contains(&group) {
-                        continue;
+                match relaxation.columns[c] {
+                    Column::Slot { group, slot } => {
+                        if self.pristine(decisions, slot) {
+                            if seen_pristine.contains(&group) {
+                                continue;
+                            }
+                            seen_pristine.push(group);
+                        }
+                        children.push(with(&|child| child.confined[i] = Some(slot)));
                     }
-                    seen_pristine.push(group);
+                    Column::Cohorts { group, .. } => {
+                        children.push(with(&|child| child.confined_group[i] = Some(group)));
+                    }
+                    Column::Undecided { .. } => {}
                 }
-                let mut child = decisions.clone();
-                child.confined[i] = Some(slot);
-                confined.push(child);
             }
-            let mut free = decisions.clone();
-            free.free[i] = true;
-            // Without a plan in hand, letting it spread finds a good one fastest.
-            if self.best.as_ref().is_none_or(|(s, _, _)| s.firm_seats() == 0) {
-                confined.insert(0, free);
-            } else {
-                confined.push(free);
-            }
-            return confined;
+            children.push(with(&|child| child.free[i] = true));
+            return children;
         }
-        // A plan: every rule holds.
-        self.offer(decisions, relaxation);
+        // The packed plan splits only needs let free: it reaches the bound.
         Vec::new()
     }
 
-    /// Moves each spread need wholly into one of its cohorts where sizes
-    /// allow, and offers the result if it is a plan. Only a heuristic for
-    /// the incumbent: the search stays exact whatever it finds.
-    fn offer_gathered(&mut self, relaxation: &Relaxation) {
+    /// The node's flow as a plan, each taken-together group's needs packed
+    /// whole into its cohorts, or else, if `splits_allowed`, spread over
+    /// them; `Err(group)` for a group where that fails. Expanded groups keep
+    /// the flow's cohorts.
+    fn packed(&self, relaxation: &Relaxation, splits_allowed: bool) -> Result<Plan, usize> {
         let course = &self.instance.course;
         let (minimum, maximum) = (i64::from(course.min_participants), i64::from(course.max_participants));
-        let mut flows = relaxation.flows.clone();
-        let mut sizes = vec![0i64; relaxation.columns.len()];
-        for row in &flows {
-            for (c, (f, x)) in row.iter().enumerate() {
-                sizes[c] += f + x;
+        let needs = relaxation.flows.len();
+        let mut columns = Vec::new();
+        let mut flows: Vec<Vec<(i64, i64)>> = vec![Vec::new(); needs];
+        for (c, &column) in relaxation.columns.iter().enumerate() {
+            match column {
+                Column::Slot { .. } => {
+                    columns.push(column);
+                    for (row, original) in flows.iter_mut().zip(&relaxation.flows) {
+                        row.push(original[c]);
+                    }
+                }
+                Column::Cohorts { group, count } => {
+                    let members: Vec<usize> = (0..needs).filter(|&i| relaxation.flows[i][c] != (0, 0)).collect();
+                    let items: Vec<(i64, i64)> = members.iter().map(|&i| relaxation.flows[i][c]).collect();
+                    let sizes: Vec<i64> = items.iter().map(|&(f, x)| f + x).collect();
+                    let rows: Vec<Vec<(i64, i64)>> = match pack(&sizes, count, minimum, maximum, PACKING_STEPS) {
+                        Some(bins) => items
+                            .iter()
+                            .zip(bins)
+                            .map(|(&item, bin)| {
+                                let mut row = vec![(0, 0); count];
+                                row[bin] = item;
+                                row
+                            })
+                            .collect(),
+                        None if splits_allowed => spread(&items, count, minimum, maximum).ok_or(group)?,
+                        None => return Err(group),
+                    };
+                    columns.extend((0..count).map(|k| Column::Slot { group, slot: self.group_start[group] + k }));
+                    for row in flows.iter_mut() {
+                        row.resize(columns.len() - count, (0, 0));
+                    }
+                    for (&i, row) in members.iter().zip(rows) {
+                        flows[i].extend(row);
+                    }
+                    for row in flows.iter_mut() {
+                        row.resize(columns.len(), (0, 0));
+                    }
+                }
+                Column::Undecided { group } => return Err(group),
             }
         }
+        Ok(Plan { columns, flows })
+    }
+
+    /// A heuristic for a better incumbent: a need the flow spreads over
+    /// several taken-together groups moves wholly into one of them where
+    /// their seat counts allow, and then each group is packed. Offers the
+    /// result if every group packs; the search stays exact whatever it finds.
+    fn offer_consolidated(&mut self, relaxation: &Relaxation) {
+        let course = &self.instance.course;
+        let (minimum, maximum) = (i64::from(course.min_participants), i64::from(course.max_participants));
+        let columns = &relaxation.columns;
+        let mut flows = relaxation.flows.clone();
+        let mut loads: Vec<i64> =
+            (0..columns.len()).map(|c| flows.iter().map(|row| row[c].0 + row[c].1).sum()).collect();
+        let mut moved = false;
         for row in flows.iter_mut() {
-            let used: Vec<usize> = (0..row.len()).filter(|&c| row[c].0 + row[c].1 > 0).collect();
-            if used.len() < 2 {
+            let used: Vec<usize> = (0..row.len()).filter(|&c| row[c] != (0, 0)).collect();
+            if used.len() < 2 || !used.iter().all(|&c| matches!(columns[c], Column::Cohorts { .. })) {
                 continue;
             }
-            let (firm, extra) = used.iter().fold((0, 0), |(f, x), &c| (f + row[c].0, x + row[c].1));
+            let whole = used.iter().fold((0, 0), |(f, x), &c| (f + row[c].0, x + row[c].1));
+            let fits = |to: usize| {
+                used.iter().all(|&c| {
+                    let Column::Cohorts { count, .. } = columns[c] else { return false };
+                    let load = loads[c] - (row[c].0 + row[c].1) + if c == to { whole.0 + whole.1 } else { 0 };
+                    (minimum * count as i64..=maximum * count as i64).contains(&load)
+                })
+            };
             let mut targets = used.clone();
             targets.sort_by_key(|&c| std::cmp::Reverse(row[c].0 + row[c].1));
-            let fits = |to: usize| {
-                sizes[to] - (row[to].0 + row[to].1) + firm + extra <= maximum
-                    && used.iter().all(|&c| c == to || sizes[c] - (row[c].0 + row[c].1) >= minimum)
-            };
-            if let Some(&to) = targets.iter().find(|&&to| fits(to)) {
-                for &c in &used {
-                    sizes[c] -= row[c].0 + row[c].1;
-                    row[c] = (0, 0);
-                }
-                row[to] = (firm, extra);
-                sizes[to] += firm + extra;
+            let Some(to) = targets.into_iter().find(|&to| fits(to)) else { continue };
+            for &c in &used {
+                loads[c] -= row[c].0 + row[c].1;
+                row[c] = (0, 0);
             }
+            row[to] = whole;
+            loads[to] += whole.0 + whole.1;
+            moved = true;
         }
-        let mut gathered = Relaxation {
-            feasible: true,
-            columns: relaxation.columns.clone(),
-            firm: relaxation.firm,
-            extras: relaxation.extras,
-            term_weight: 0,
-            undecided_seats: 0,
-            flows,
-        };
-        for row in &gathered.flows {
-            for (c, (f, x)) in row.iter().enumerate() {
-                gathered.term_weight +=
-                    (f + x) * i64::from(self.instance.groups[gathered.columns[c].group].term_offset);
-            }
+        if !moved {
+            return;
         }
-        let decided: Vec<Option<usize>> = self
-            .instance
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(g, _)| Some(gathered.columns.iter().filter(|c| c.group == g).count()))
-            .collect();
-        let decisions = Decisions {
-            open: decided,
-            no_extras: Vec::new(),
-            firm_needed: Vec::new(),
-            confined: Vec::new(),
-            free: Vec::new(),
-        };
-        self.offer(&decisions, &gathered);
+        let consolidated = Relaxation { flows, columns: columns.clone(), ..*relaxation };
+        if let Ok(plan) = self.packed(&consolidated, false) {
+            self.offer(plan);
+        }
     }
 
     /// No decision names the slot.
     fn pristine(&self, decisions: &Decisions, slot: usize) -> bool {
         !decisions.confined.contains(&Some(slot))
-            && decisions.firm_needed.iter().all(|row| !row[slot])
-            && decisions.no_extras.iter().all(|row| !row[slot])
+            && decisions.firm_needed.iter().all(|&(_, named)| named != slot)
+            && decisions.no_extras.iter().all(|&(_, named)| named != slot)
     }
 
-    fn offer(&mut self, decisions: &Decisions, relaxation: &Relaxation) {
+    /// Scores a plan (every rule holds) and keeps it if it is the best yet.
+    fn offer(&mut self, plan: Plan) {
         let course = &self.instance.course;
-        let cohorts: usize = decisions.open.iter().flatten().sum();
+        let (mut firm, mut extras) = (0, 0);
+        for row in &plan.flows {
+            for &(f, x) in row {
+                firm += f;
+                extras += x;
+            }
+        }
         let split_needs =
-            relaxation.flows.iter().filter(|row| row.iter().filter(|&&(f, x)| f + x > 0).count() > 1).count() as i64;
+            plan.flows.iter().filter(|row| row.iter().filter(|&&(f, x)| f + x > 0).count() > 1).count() as i64;
         let score = Score {
-            neg_firm_seats: -relaxation.firm,
-            total_cost_ore: course.fixed_fee.0 * cohorts as i64
-                + course.per_participant_fee.0 * (relaxation.firm + relaxation.extras),
+            neg_firm_seats: -firm,
+            total_cost_ore: course.fixed_fee.0 * plan.columns.len() as i64
+                + course.per_participant_fee.0 * (firm + extras),
             split_needs,
-            term_weight: relaxation.term_weight,
+            term_weight: self.term_weight(&plan.columns, &plan.flows),
         };
-        if self.best.as_ref().is_none_or(|(best, _, _)| score < *best) {
-            self.best = Some((score, relaxation.flows.clone(), relaxation.columns.clone()));
+        if self.best.as_ref().is_none_or(|(best, _)| score < *best) {
+            self.best = Some((score, plan));
         }
     }
 }
