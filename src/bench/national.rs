@@ -377,9 +377,7 @@ pub fn load(conn: &mut DbConnection, data: &DataSet) -> Result<(), AppError> {
                 )
             })
             .collect();
-        for chunk in rows.chunks(crate::db::rows_per_insert(8)) {
-            crate::on_backend!(conn, |c| diesel::insert_into(organisations::table).values(chunk).execute(c))?;
-        }
+        crate::insert_rows!(conn, organisations::table, &rows[..], 8)?;
         let organisation_ids: HashMap<String, OrganisationId> = organisations::table
             .select((organisations::org_number, organisations::id))
             .load(conn)?
@@ -402,9 +400,7 @@ pub fn load(conn: &mut DbConnection, data: &DataSet) -> Result<(), AppError> {
                 )
             })
             .collect();
-        for chunk in rows.chunks(crate::db::rows_per_insert(8)) {
-            crate::on_backend!(conn, |c| diesel::insert_into(agreements::table).values(chunk).execute(c))?;
-        }
+        crate::insert_rows!(conn, agreements::table, &rows[..], 8)?;
         let agreement_ids: HashMap<String, AgreementId> =
             agreements::table.select((agreements::reference, agreements::id)).load(conn)?.into_iter().collect();
 
@@ -425,9 +421,7 @@ pub fn load(conn: &mut DbConnection, data: &DataSet) -> Result<(), AppError> {
                 )
             })
             .collect();
-        for chunk in rows.chunks(crate::db::rows_per_insert(9)) {
-            crate::on_backend!(conn, |c| diesel::insert_into(courses::table).values(chunk).execute(c))?;
-        }
+        crate::insert_rows!(conn, courses::table, &rows[..], 9)?;
         let course_ids: HashMap<String, CourseId> =
             courses::table.select((courses::code, courses::id)).load(conn)?.into_iter().collect();
 
@@ -453,9 +447,7 @@ pub fn load(conn: &mut DbConnection, data: &DataSet) -> Result<(), AppError> {
                 )
             })
             .collect();
-        for chunk in rows.chunks(crate::db::rows_per_insert(10)) {
-            crate::on_backend!(conn, |c| diesel::insert_into(needs::table).values(chunk).execute(c))?;
-        }
+        crate::insert_rows!(conn, needs::table, &rows[..], 10)?;
         Ok(())
     })
 }

@@ -126,10 +126,13 @@ struct OpenNeed {
 pub fn run(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, limits: Limits) -> Result<PlanView, AppError> {
     caller.require_coordinator("run the planner")?;
     let first_term = Term::first_not_begun(today);
+    let started = Instant::now();
     let (problems, course_ids) = load_problems(conn, today)?;
+    let read = started.elapsed();
     let started = Instant::now();
     let plans = solve_all(&problems, first_term, limits);
     let solve_ms = started.elapsed().as_millis() as i64;
+    let started = Instant::now();
     let id = crate::db::write_transaction(conn, |conn| {
         if let DbConnection::Postgres(pg) = conn {
             diesel::sql_query(format!("SELECT pg_advisory_xact_lock({PLAN_LOCK})")).execute(pg)?;
@@ -143,7 +146,19 @@ pub fn run(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, limits: L
         let solve_ms = solve_ms + started.elapsed().as_millis() as i64;
         store(conn, caller, first_term, &now_problems, &now_course_ids, &plans, solve_ms)
     })?;
-    get(conn, caller, id)
+    let stored = started.elapsed();
+    let started = Instant::now();
+    let view = get(conn, caller, id)?;
+    tracing::info!(
+        plan = id.0,
+        courses = problems.len(),
+        read_ms = read.as_millis() as u64,
+        solve_ms,
+        store_ms = stored.as_millis() as u64,
+        answer_ms = started.elapsed().as_millis() as u64,
+        "plan stored"
+    );
+    Ok(view)
 }
 
 pub fn load_problems(
@@ -332,9 +347,7 @@ fn store(
             }
         }
     }
-    for chunk in cohort_rows.chunks(crate::db::rows_per_insert(13)) {
-        crate::on_backend!(conn, |c| diesel::insert_into(cohorts::table).values(chunk).execute(c))?;
-    }
+    crate::insert_rows!(conn, cohorts::table, &cohort_rows[..], 13)?;
     let ids: HashMap<i32, CohortId> = cohorts::table
         .filter(cohorts::plan_id.eq(plan_id))
         .select((cohorts::plan_position, cohorts::id))
@@ -356,9 +369,7 @@ fn store(
             )
         })
         .collect();
-    for chunk in allocation_rows.chunks(crate::db::rows_per_insert(8)) {
-        crate::on_backend!(conn, |c| diesel::insert_into(cohort_allocations::table).values(chunk).execute(c))?;
-    }
+    crate::insert_rows!(conn, cohort_allocations::table, &allocation_rows[..], 8)?;
     let unplaced_rows: Vec<_> = plans
         .iter()
         .flat_map(|plan| &plan.unplaced)
@@ -373,9 +384,7 @@ fn store(
             )
         })
         .collect();
-    for chunk in unplaced_rows.chunks(crate::db::rows_per_insert(6)) {
-        crate::on_backend!(conn, |c| diesel::insert_into(plan_unplaced::table).values(chunk).execute(c))?;
-    }
+    crate::insert_rows!(conn, plan_unplaced::table, &unplaced_rows[..], 6)?;
     Ok(plan_id)
 }
 
