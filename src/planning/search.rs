@@ -25,7 +25,8 @@
 //! is scored exactly. Children of a node split its plans between them
 //! without loss, so exhausting the tree (less what the bound prunes) proves
 //! the incumbent optimal. Phase one compares only firm seats and cost and
-//! never branches on split needs; phase two searches the tie-breaks as well.
+//! never branches on split needs; phase two searches the tie-breaks as well,
+//! below the nodes where phase one could at best tie.
 
 use super::flow::{ArcId, Network};
 use super::instance::Instance;
@@ -204,8 +205,9 @@ impl<'a> Search<'a> {
         let root_relaxation = self.relax(&root);
         let bound = self.bound(&root, &root_relaxation);
         // Phase one proves the most firm seats at the lowest cost, without
-        // branching on split needs; phase two starts from its plan and also
-        // proves the split count and term weight.
+        // branching on split needs, and sets aside every node that could only
+        // tie with its best plan; phase two searches below those alone, with
+        // the split count and term weight, starting from that plan.
         self.explore(root, Some(root_relaxation));
         let seats_and_cost_optimal = !self.aborted;
         let mut optimal = false;
