@@ -1,8 +1,9 @@
-//! Packs whole needs into the cohorts of one group, for the search's
-//! incumbents: a plan that splits no need is what the tie-breaks look for,
-//! and the flow spreads needs over cohorts freely. Only a heuristic helper:
-//! whatever it finds is scored and offered like any other plan, and the
-//! search stays exact when it finds nothing.
+//! Turns a group's seats, as the flow gives them for all of its cohorts
+//! together, into seats per cohort: whole needs where they fit (what the
+//! tie-breaks look for), or needs spread with a firm seat beside every extra
+//! seat. The search uses the result as the plan at a leaf; when these
+//! searches find nothing, it looks at the group's cohorts one by one
+//! instead, so it stays exact whatever they miss.
 
 /// Assigns each item, given by its size, to one of `bins` bins so that every
 /// bin's total lies within `minimum..=maximum`. Returns the bin of each item,
