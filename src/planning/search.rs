@@ -681,15 +681,13 @@ impl<'a> Search<'a> {
                         None if splits_allowed => spread(&items, count, minimum, maximum).ok_or(group)?,
                         None => return Err(group),
                     };
+                    let first = columns.len();
                     columns.extend((0..count).map(|k| Column::Slot { group, slot: self.group_start[group] + k }));
                     for row in flows.iter_mut() {
-                        row.resize(columns.len() - count, (0, 0));
+                        row.resize(columns.len(), (0, 0));
                     }
                     for (&i, row) in members.iter().zip(rows) {
-                        flows[i].extend(row);
-                    }
-                    for row in flows.iter_mut() {
-                        row.resize(columns.len(), (0, 0));
+                        flows[i][first..].copy_from_slice(&row);
                     }
                 }
                 Column::Undecided { group } => return Err(group),
