@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::splitting::SplitRule;
+use crate::splitting::{SplitRule, VatRate};
 
 /// The checked-in defaults; every setting has one.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -56,6 +56,15 @@ pub struct AgreementSettings {
 pub struct PricingSettings {
     pub default_split_rule: SplitRule,
     pub vat_rate_percent: u32,
+    /// A confirmed cohort's default cancellation deadline: this many days
+    /// before it begins.
+    pub cancellation_notice_days: u32,
+}
+
+impl PricingSettings {
+    pub fn vat(&self) -> VatRate {
+        VatRate(self.vat_rate_percent)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -40,6 +40,9 @@ pub enum AppError {
     /// A unique key is taken, or the change clashes with the resource's state.
     #[error("{message}")]
     Conflict { message: String, fields: FieldErrors },
+    /// Confirming (or joining) would take agreements past their budgets.
+    #[error("{}", over_budget_message(.0))]
+    OverBudget(Vec<crate::invoicing::ledger::Shortfall>),
     #[error("the request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     /// The database cannot be reached; the caller may try again.
@@ -118,6 +121,22 @@ impl Problems {
     pub fn into_result(self) -> Result<(), AppError> {
         if self.0.is_empty() { Ok(()) } else { Err(AppError::invalid(self.0)) }
     }
+}
+
+fn over_budget_message(shortfalls: &[crate::invoicing::ledger::Shortfall]) -> String {
+    let each: Vec<String> = shortfalls
+        .iter()
+        .map(|s| {
+            format!(
+                "{} ({}) has {} left and would be charged {}, {} short",
+                s.agreement_reference, s.organisation_name, s.remaining_ore, s.share_ore, s.shortfall_ore
+            )
+        })
+        .collect();
+    format!(
+        "the budget does not allow it: {}; a coordinator may override this with override_budget_reason",
+        each.join("; ")
+    )
 }
 
 impl From<diesel::result::Error> for AppError {

@@ -21,4 +21,17 @@ macro_rules! typed_id {
     )*};
 }
 
-typed_id!(OrganisationId, AgreementId, CourseId, NeedId, UserId, TokenId, PlanId, CohortId, AllocationId);
+typed_id!(
+    OrganisationId,
+    AgreementId,
+    CourseId,
+    NeedId,
+    UserId,
+    TokenId,
+    PlanId,
+    CohortId,
+    AllocationId,
+    SplitId,
+    InvoiceLineId,
+    AuditEntryId,
+);

@@ -12,6 +12,7 @@
 //! - `bench` — `strumpavtal bench plan`, on a generated national data set.
 
 pub mod access;
+pub mod audit;
 pub mod bench;
 pub mod cli;
 pub mod cohorts;
@@ -19,6 +20,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod ids;
+pub mod invoicing;
 pub mod money;
 pub mod planning;
 pub mod registry;

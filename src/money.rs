@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::iter::Sum;
-use std::ops::{Add, Sub};
+use std::ops::{Add, AddAssign, Neg, Sub};
 
 use diesel_derive_newtype::DieselNewType;
 use serde::{Deserialize, Serialize};
@@ -39,6 +39,19 @@ impl Add for Ore {
     type Output = Ore;
     fn add(self, other: Ore) -> Ore {
         Ore(self.0 + other.0)
+    }
+}
+
+impl AddAssign for Ore {
+    fn add_assign(&mut self, other: Ore) {
+        self.0 += other.0;
+    }
+}
+
+impl Neg for Ore {
+    type Output = Ore;
+    fn neg(self) -> Ore {
+        Ore(-self.0)
     }
 }
 

@@ -9,19 +9,25 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Deserialize;
+use serde_json::json;
 use utoipa::ToSchema;
 
+use super::changes::resplit;
 use super::open_seats::{may_join, released_extras};
-use super::records::{AllocationRecord, CohortRecord, CohortStatus};
+use super::records::{CohortRecord, CohortStatus};
+use super::splits::SplitChange;
 use super::views::{CohortView, pooling_of};
 use crate::access::Caller;
+use crate::audit::{self, AuditAction};
 use crate::db::DbConnection;
 use crate::db::schema::{cohort_allocations, cohorts, needs};
 use crate::error::{AppError, Problems};
 use crate::ids::{AgreementId, CohortId, NeedId};
+use crate::invoicing::ledger;
 use crate::registry::needs::{OPEN, ValidNeed, agreement_for_caller};
-use crate::registry::now;
 use crate::registry::term::Term;
+use crate::registry::{now, required_text};
+use crate::splitting::VatRate;
 
 /// How often a join re-reads the cohort after losing a race before it gives up.
 const ATTEMPTS: usize = 200;
@@ -36,17 +42,22 @@ pub struct JoinInput {
     /// The open need these seats serve. Without it a need is added for them,
     /// so the next plan keeps counting them.
     pub need_id: Option<i64>,
+    /// Joining a confirmed cohort charges the agreement at once; when its
+    /// remaining budget cannot carry the share, a coordinator may go past it
+    /// with a reason, which is kept in the audit log.
+    pub override_budget_reason: Option<String>,
 }
 
 pub fn join(
     conn: &mut DbConnection,
     caller: &Caller,
     today: NaiveDate,
+    vat: VatRate,
     id: CohortId,
     input: JoinInput,
 ) -> Result<CohortView, AppError> {
     crate::db::write_transaction(conn, |conn| {
-        let record = find(conn, id)?;
+        let record = super::lock(conn, id)?;
         let agreement = agreement_for_caller(conn, caller, AgreementId(input.agreement_id))?;
         let mut problems = Problems::new();
         let Some(agreement) = agreement else {
@@ -61,14 +72,21 @@ pub fn join(
                 0
             }
         };
+        let override_reason = input
+            .override_budget_reason
+            .as_deref()
+            .and_then(|text| problems.check("override_budget_reason", required_text(text, 1000)));
         problems.into_result()?;
+        if override_reason.is_some() {
+            caller.require_coordinator("take an agreement past its budget")?;
+        }
         if !record.joinable_on(today) {
             return Err(AppError::conflict(
                 "cohort",
                 format!("the cohort is {} and takes no more seats", record.status().as_str()),
             ));
         }
-        let rows = allocations(conn, id)?;
+        let rows = super::allocations(conn, id)?;
         let pooling = pooling_of(conn, &rows)?;
         may_join(&record, &rows, &pooling, &agreement).map_err(|(field, problem)| match field {
             "cohort" => AppError::conflict(field, problem),
@@ -99,25 +117,22 @@ pub fn join(
                     .execute(conn)?;
             }
         }
-        super::get(conn, caller, today, id)
+        let mut details = json!({ "seats": seats, "need_id": need });
+        if record.status() == CohortStatus::Confirmed {
+            let description = format!("{} joined with {seats} seats ({})", agreement.reference, caller.email);
+            let (version, split) = resplit(conn, caller, today, vat, id, SplitChange::Join, description)?;
+            let own: Vec<_> = split.shares.into_iter().filter(|s| s.agreement_id == agreement.id).collect();
+            let shortfalls = ledger::shortfalls(conn, id, &own)?;
+            if !shortfalls.is_empty() {
+                let Some(reason) = &override_reason else { return Err(AppError::OverBudget(shortfalls)) };
+                let details = json!({ "reason": reason, "shortfalls": shortfalls });
+                audit::record(conn, caller, AuditAction::OverrideBudget, Some(id), Some(agreement.id), details)?;
+            }
+            details["split_version"] = json!(version);
+        }
+        audit::record(conn, caller, AuditAction::Join, Some(id), Some(agreement.id), details)?;
+        super::get(conn, caller, today, id, vat)
     })
-}
-
-fn find(conn: &mut DbConnection, id: CohortId) -> Result<CohortRecord, AppError> {
-    cohorts::table
-        .find(id)
-        .select(CohortRecord::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(AppError::NotFound("cohort"))
-}
-
-fn allocations(conn: &mut DbConnection, id: CohortId) -> Result<Vec<AllocationRecord>, AppError> {
-    Ok(cohort_allocations::table
-        .filter(cohort_allocations::cohort_id.eq(id))
-        .order(cohort_allocations::id)
-        .select(AllocationRecord::as_select())
-        .load(conn)?)
 }
 
 /// The need the joined seats belong to: the one named, if it can take them,
@@ -186,14 +201,14 @@ fn need_for(
 /// no longer needed to reach the minimum, or fails with 409 when they do not fit.
 fn claim(conn: &mut DbConnection, id: CohortId, seats: i32) -> Result<(), AppError> {
     for _ in 0..ATTEMPTS {
-        let record = find(conn, id)?;
+        let record = super::find(conn, id)?;
         if record.firm_seats + seats > record.max_participants {
             return Err(AppError::conflict(
                 "seats",
                 format!("only {} seats are open in this cohort", record.open_seats()),
             ));
         }
-        let rows = allocations(conn, id)?;
+        let rows = super::allocations(conn, id)?;
         let releases = released_extras(&rows, record.firm_seats + seats, record.min_participants);
         let released: i32 = releases
             .iter()

@@ -3,11 +3,51 @@
 //! The planning itself is pure (`crate::planning`); this is where its input
 //! is read from the registry and its answer written back.
 
+pub mod changes;
+pub mod confirm;
 pub mod join;
 pub mod open_seats;
 pub mod plans;
 mod records;
+pub mod splits;
 mod views;
 
+use diesel::prelude::*;
 pub use records::{AllocationRecord, CohortRecord, CohortStatus};
 pub use views::{AllocationView, CohortFilter, CohortView, PerSeatPreview, get, list, load_views};
+
+use crate::db::DbConnection;
+use crate::db::schema::{cohort_allocations, cohorts};
+use crate::error::AppError;
+use crate::ids::CohortId;
+
+/// Reads a cohort that is about to change, holding its row until the
+/// transaction ends: an UPDATE that changes nothing still takes the row
+/// lock on PostgreSQL, so two changes to one cohort run one after the
+/// other there, as every writer does on SQLite.
+pub(crate) fn lock(conn: &mut DbConnection, id: CohortId) -> Result<CohortRecord, AppError> {
+    let touched =
+        diesel::update(cohorts::table.find(id)).set(cohorts::updated_at.eq(cohorts::updated_at)).execute(conn)?;
+    if touched == 0 {
+        return Err(AppError::NotFound("cohort"));
+    }
+    find(conn, id)
+}
+
+pub(crate) fn find(conn: &mut DbConnection, id: CohortId) -> Result<CohortRecord, AppError> {
+    cohorts::table
+        .find(id)
+        .select(CohortRecord::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("cohort"))
+}
+
+/// The cohort's allocations, oldest first.
+pub(crate) fn allocations(conn: &mut DbConnection, id: CohortId) -> Result<Vec<AllocationRecord>, AppError> {
+    Ok(cohort_allocations::table
+        .filter(cohort_allocations::cohort_id.eq(id))
+        .order(cohort_allocations::id)
+        .select(AllocationRecord::as_select())
+        .load(conn)?)
+}

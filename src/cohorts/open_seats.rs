@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::records::{AllocationRecord, CohortRecord, CohortStatus};
-use super::views::{Related, fees, parties, pooling_of};
+use super::views::{OrgFacts, Related, fees, parties, pooling_of};
 use crate::access::Caller;
 use crate::db::DbConnection;
 use crate::db::schema::{agreements, cohorts, organisations};
@@ -18,7 +18,7 @@ use crate::ids::{AgreementId, AllocationId, CohortId, OrganisationId};
 use crate::money::Ore;
 use crate::registry::agreements::Agreement;
 use crate::registry::term::Term;
-use crate::splitting::{self, Party};
+use crate::splitting::{self, Party, VatRate};
 
 /// The most what-if rows shown per cohort: enough for any one organisation.
 const WHAT_IF_ROWS: i32 = 10;
@@ -113,7 +113,7 @@ pub fn list(
         .select(CohortRecord::as_select())
         .load(conn)?;
     let records: Vec<CohortRecord> = records.into_iter().filter(|c| c.joinable_on(today)).collect();
-    let Related { allocations, courses: course_names, organisations: orgs } = Related::load(conn, &records)?;
+    let Related { allocations, courses: course_names, organisations: orgs, .. } = Related::load(conn, &records)?;
     let every_row: Vec<AllocationRecord> = allocations.values().flatten().cloned().collect();
     let pooling = pooling_of(conn, &every_row)?;
     let mut open = Vec::new();
@@ -200,7 +200,7 @@ pub(crate) fn may_join(
 fn what_if(
     record: &CohortRecord,
     rows: &[AllocationRecord],
-    orgs: &HashMap<OrganisationId, (String, String)>,
+    orgs: &HashMap<OrganisationId, OrgFacts>,
     joining_as: Option<(AgreementId, OrganisationId, &str)>,
 ) -> Result<Vec<WhatIf>, AppError> {
     let (agreement_id, organisation_id, org_number) = joining_as.unwrap_or((AgreementId(0), OrganisationId(0), ""));
@@ -222,7 +222,9 @@ fn what_if(
         match parties_after.iter_mut().find(|p| p.agreement_id == agreement_id) {
             Some(party) => party.seats += seats,
             None => {
-                parties_after.push(Party { agreement_id, organisation_id, org_number: org_number.to_owned(), seats })
+                // `per_seat` does not weigh employees.
+                let org_number = org_number.to_owned();
+                parties_after.push(Party { agreement_id, organisation_id, org_number, seats, employees: 0 })
             }
         }
         let size: i32 = parties_after.iter().map(|p| p.seats).sum();
@@ -244,7 +246,8 @@ fn share_of(record: &CohortRecord, parties: &[Party], agreement_id: AgreementId)
     if parties.is_empty() {
         return Ok(Ore::ZERO);
     }
-    let split = splitting::per_seat(&fees(record), &parties)
+    // What-ifs show amounts excluding VAT, so the rate does not matter.
+    let split = splitting::per_seat(&fees(record), &parties, VatRate(0))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("cohort {}: {e}", record.id)))?;
     Ok(split.shares.iter().find(|s| s.agreement_id == agreement_id).map_or(Ore::ZERO, |s| s.amount_ore))
 }

@@ -26,6 +26,7 @@ use crate::planning::{self, CoursePlan, CourseProblem, CourseTerms, Limits, Plan
 use crate::registry::needs::OPEN;
 use crate::registry::now;
 use crate::registry::term::Term;
+use crate::splitting::VatRate;
 
 /// Key of the PostgreSQL advisory lock that lets one plan run at a time.
 const PLAN_LOCK: i64 = 0x5354_5255_4d50; // "STRUMP"
@@ -123,7 +124,13 @@ struct OpenNeed {
 /// The solve runs outside the write transaction, so a long plan does not
 /// hold SQLite's write lock; the transaction then reads the needs again and
 /// solves once more, inside it, only if they changed in the meantime.
-pub fn run(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, limits: Limits) -> Result<PlanView, AppError> {
+pub fn run(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    today: NaiveDate,
+    limits: Limits,
+    vat: VatRate,
+) -> Result<PlanView, AppError> {
     caller.require_coordinator("run the planner")?;
     let first_term = Term::first_not_begun(today);
     let started = Instant::now();
@@ -148,7 +155,7 @@ pub fn run(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, limits: L
     })?;
     let stored = started.elapsed();
     let started = Instant::now();
-    let view = get(conn, caller, id)?;
+    let view = get(conn, caller, id, vat)?;
     tracing::info!(
         plan = id.0,
         courses = problems.len(),
@@ -409,12 +416,12 @@ fn summarise(problems: &[CourseProblem], plans: &[CoursePlan], solve_ms: i64) ->
         summary.optimal &= plan.optimal;
         summary.seats_and_cost_optimal &= plan.seats_and_cost_optimal;
         summary.firm_seats_gap += plan.firm_seats_gap;
-        summary.cost_gap_ore = summary.cost_gap_ore + Ore(plan.cost_gap_ore);
+        summary.cost_gap_ore += Ore(plan.cost_gap_ore);
         let agreement_of: HashMap<NeedId, AgreementId> = problem.needs.iter().map(|n| (n.id, n.agreement_id)).collect();
         for cohort in &plan.cohorts {
             summary.cohorts += 1;
             let size = cohort.size();
-            summary.total_cost_ore = summary.total_cost_ore + course.cohort_cost(size);
+            summary.total_cost_ore += course.cohort_cost(size);
             let mut seats_of: BTreeMap<AgreementId, i64> = BTreeMap::new();
             for placement in &cohort.placements {
                 summary.firm_seats_placed += i64::from(placement.seats);
@@ -424,8 +431,7 @@ fn summarise(problems: &[CourseProblem], plans: &[CoursePlan], solve_ms: i64) ->
             }
             // rules.md, "Savings": alone, a party pays at least the minimum's seats.
             for seats in seats_of.values() {
-                summary.standalone_cost_ore =
-                    summary.standalone_cost_ore + course.cohort_cost((*seats).max(i64::from(course.min_participants)));
+                summary.standalone_cost_ore += course.cohort_cost((*seats).max(i64::from(course.min_participants)));
             }
         }
     }
@@ -434,7 +440,7 @@ fn summarise(problems: &[CourseProblem], plans: &[CoursePlan], solve_ms: i64) ->
 }
 
 /// One stored plan with its cohorts (coordinators and admins).
-pub fn get(conn: &mut DbConnection, caller: &Caller, id: PlanId) -> Result<PlanView, AppError> {
+pub fn get(conn: &mut DbConnection, caller: &Caller, id: PlanId, vat: VatRate) -> Result<PlanView, AppError> {
     caller.require_coordinator("read plans")?;
     let plan = plans::table
         .find(id)
@@ -447,7 +453,7 @@ pub fn get(conn: &mut DbConnection, caller: &Caller, id: PlanId) -> Result<PlanV
         .order(cohorts::plan_position)
         .select(CohortRecord::as_select())
         .load(conn)?;
-    let cohorts = load_views(conn, records)?;
+    let cohorts = load_views(conn, records, vat)?;
     type UnplacedRow = (NeedId, AgreementId, OrganisationId, String, i32, String, Option<String>, Option<i32>);
     let unplaced =
         plan_unplaced::table

@@ -10,6 +10,7 @@ use crate::ids::{AgreementId, AllocationId, CohortId, CourseId, NeedId, Organisa
 use crate::money::Ore;
 use crate::planning::CourseTerms;
 use crate::registry::term::Term;
+use crate::splitting::SplitRule;
 
 /// Where a cohort stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -57,6 +58,13 @@ pub struct CohortRecord {
     pub cancellation_deadline: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Set on confirming: how the cost is split, and its current version.
+    pub split_rule: Option<String>,
+    pub split_version: Option<i32>,
+    pub host_organisation_id: Option<OrganisationId>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub confirmed_at: Option<NaiveDateTime>,
 }
 
 impl CohortRecord {
@@ -90,13 +98,23 @@ impl CohortRecord {
     }
 
     /// Whether organisations may still join on `today`: proposed cohorts, and
-    /// confirmed ones before their cancellation deadline.
+    /// confirmed ones until their cancellation deadline.
     pub fn joinable_on(&self, today: NaiveDate) -> bool {
         match self.status() {
             CohortStatus::Proposed => true,
-            CohortStatus::Confirmed => self.cancellation_deadline.is_none_or(|deadline| today <= deadline),
+            CohortStatus::Confirmed => self.changeable_on(today),
             CohortStatus::Cancelled | CohortStatus::Superseded => false,
         }
+    }
+
+    /// Whether seats may still change without being paid for: up to and
+    /// including the cancellation deadline.
+    pub fn changeable_on(&self, today: NaiveDate) -> bool {
+        self.cancellation_deadline.is_none_or(|deadline| today <= deadline)
+    }
+
+    pub fn split_rule(&self) -> Option<SplitRule> {
+        self.split_rule.as_deref().and_then(|rule| SplitRule::parse(rule).ok())
     }
 }
 
@@ -112,4 +130,6 @@ pub struct AllocationRecord {
     pub extra_seats: i32,
     pub joined: bool,
     pub created_at: NaiveDateTime,
+    /// Seats withdrawn after the cancellation deadline: paid for, not taken.
+    pub withdrawn_seats: i32,
 }

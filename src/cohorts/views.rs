@@ -1,7 +1,7 @@
 //! Cohorts as the API shows them: allocations with organisation names and
 //! the `per_seat` preview of the cost split.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -11,11 +11,11 @@ use utoipa::{IntoParams, ToSchema};
 use super::records::{AllocationRecord, CohortRecord, CohortStatus};
 use crate::access::Caller;
 use crate::db::DbConnection;
-use crate::db::schema::{agreements, cohort_allocations, cohorts, courses, organisations};
+use crate::db::schema::{agreements, cohort_allocations, cohorts, courses, invoice_lines, organisations};
 use crate::error::AppError;
 use crate::ids::{AgreementId, CohortId, CourseId, NeedId, OrganisationId, PlanId};
 use crate::money::Ore;
-use crate::splitting::{self, CourseFees, Party, Share};
+use crate::splitting::{self, CourseFees, Party, Share, SplitRule, VatRate};
 
 /// SQLite allows a limited number of bound values per statement.
 pub(crate) const CHUNK: usize = 500;
@@ -48,8 +48,27 @@ pub struct CohortView {
     /// `fixed_fee + per_participant_fee × size`, excluding VAT.
     #[schema(value_type = i64)]
     pub total_ore: Ore,
+    /// Last day seats may be withdrawn without paying for them, and joins taken.
     pub cancellation_deadline: Option<NaiveDate>,
+    /// Set on confirming.
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    /// How the cost is split, once confirmed.
+    pub split_rule: Option<SplitRule>,
+    /// Under `host_fixed`, the organisation that pays the fixed fee.
+    #[schema(value_type = Option<i64>)]
+    pub host_organisation_id: Option<OrganisationId>,
+    /// The current version of the split; each change after confirming adds one.
+    pub split_version: Option<i32>,
+    /// Each agreement's share in the current split version (empty until
+    /// confirmed; all zero once cancelled). Organisation and finance users
+    /// see only their own organisation's.
+    pub shares: Vec<Share>,
+    /// Whether the cohort has been invoiced; later changes are then invoiced
+    /// as their differences.
+    pub invoiced: bool,
     pub allocations: Vec<AllocationView>,
+    /// What the split would be by `per_seat` with the seats as they stand.
     pub per_seat: PerSeatPreview,
 }
 
@@ -66,15 +85,18 @@ pub struct AllocationView {
     pub seats: i32,
     /// Extra seats (the need's tolerance) used to reach the minimum.
     pub extra_seats: i32,
+    /// Seats withdrawn after the cancellation deadline: paid for, not taken.
+    pub withdrawn_seats: i32,
     /// Seats that came by a join rather than from the planner.
     pub joined: bool,
 }
 
 /// What each agreement would pay if the cost were split by `per_seat`.
+/// Organisation and finance users see only their own organisation's shares.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PerSeatPreview {
     pub shares: Vec<Share>,
-    /// What the parties together would pay running the course alone.
+    /// What the parties shown would pay running the course alone.
     #[schema(value_type = i64)]
     pub standalone_ore: Ore,
     #[schema(value_type = i64)]
@@ -97,8 +119,19 @@ pub(crate) struct Related {
     pub allocations: HashMap<CohortId, Vec<AllocationRecord>>,
     /// Course → (code, title).
     pub courses: HashMap<CourseId, (String, String)>,
-    /// Organisation → (name, org_number).
-    pub organisations: HashMap<OrganisationId, (String, String)>,
+    pub organisations: HashMap<OrganisationId, OrgFacts>,
+    /// Current split versions of the confirmed and cancelled cohorts.
+    pub splits: HashMap<CohortId, Vec<Share>>,
+    /// Cohorts with invoicing lines.
+    pub invoiced: HashSet<CohortId>,
+}
+
+/// What a cohort's view and split need of an organisation.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OrgFacts {
+    pub name: String,
+    pub org_number: String,
+    pub employees: i32,
 }
 
 impl Related {
@@ -125,16 +158,38 @@ impl Related {
             courses.extend(rows.into_iter().map(|(id, code, title)| (id, (code, title))));
         }
         let org_ids = distinct(allocations.values().flatten().map(|a| a.organisation_id));
-        let mut organisations = HashMap::new();
-        for chunk in org_ids.chunks(CHUNK) {
-            let rows: Vec<(OrganisationId, String, String)> = organisations::table
-                .filter(organisations::id.eq_any(chunk))
-                .select((organisations::id, organisations::name, organisations::org_number))
+        let organisations = org_facts(conn, &org_ids)?;
+        let splits =
+            super::splits::current(conn, records)?.into_iter().map(|(cohort, (_, shares))| (cohort, shares)).collect();
+        let mut invoiced = HashSet::new();
+        let confirmed: Vec<CohortId> = records.iter().filter(|r| r.split_version.is_some()).map(|r| r.id).collect();
+        for chunk in confirmed.chunks(CHUNK) {
+            let found: Vec<CohortId> = invoice_lines::table
+                .filter(invoice_lines::cohort_id.eq_any(chunk))
+                .select(invoice_lines::cohort_id)
+                .distinct()
                 .load(conn)?;
-            organisations.extend(rows.into_iter().map(|(id, name, number)| (id, (name, number))));
+            invoiced.extend(found);
         }
-        Ok(Self { allocations, courses, organisations })
+        Ok(Self { allocations, courses, organisations, splits, invoiced })
     }
+}
+
+pub(crate) fn org_facts(
+    conn: &mut DbConnection,
+    ids: &[OrganisationId],
+) -> Result<HashMap<OrganisationId, OrgFacts>, AppError> {
+    let mut facts = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<(OrganisationId, String, String, i32)> = organisations::table
+            .filter(organisations::id.eq_any(chunk))
+            .select((organisations::id, organisations::name, organisations::org_number, organisations::employees))
+            .load(conn)?;
+        facts.extend(
+            rows.into_iter().map(|(id, name, org_number, employees)| (id, OrgFacts { name, org_number, employees })),
+        );
+    }
+    Ok(facts)
 }
 
 fn distinct<T: Ord>(items: impl Iterator<Item = T>) -> Vec<T> {
@@ -162,14 +217,20 @@ pub(crate) fn pooling_of(
 }
 
 /// Builds the views of stored cohorts, in the order given.
-pub fn load_views(conn: &mut DbConnection, records: Vec<CohortRecord>) -> Result<Vec<CohortView>, AppError> {
-    let Related { mut allocations, courses, organisations } = Related::load(conn, &records)?;
+pub fn load_views(
+    conn: &mut DbConnection,
+    records: Vec<CohortRecord>,
+    vat: VatRate,
+) -> Result<Vec<CohortView>, AppError> {
+    let Related { mut allocations, courses, organisations, mut splits, invoiced } = Related::load(conn, &records)?;
     records
         .into_iter()
         .map(|record| {
             let rows = allocations.remove(&record.id).unwrap_or_default();
             let (code, title) = courses.get(&record.course_id).cloned().unwrap_or_default();
-            build(record, rows, code, title, &organisations)
+            let shares = splits.remove(&record.id).unwrap_or_default();
+            let invoiced = invoiced.contains(&record.id);
+            build(record, rows, (code, title), shares, invoiced, &organisations, vat)
         })
         .collect()
 }
@@ -177,20 +238,23 @@ pub fn load_views(conn: &mut DbConnection, records: Vec<CohortRecord>) -> Result
 fn build(
     record: CohortRecord,
     rows: Vec<AllocationRecord>,
-    course_code: String,
-    course_title: String,
-    orgs: &HashMap<OrganisationId, (String, String)>,
+    (course_code, course_title): (String, String),
+    shares: Vec<Share>,
+    invoiced: bool,
+    orgs: &HashMap<OrganisationId, OrgFacts>,
+    vat: VatRate,
 ) -> Result<CohortView, AppError> {
-    let per_seat = preview(&record, &rows, orgs)?;
+    let per_seat = preview(&record, &rows, orgs, vat)?;
     let allocations = rows
         .iter()
         .map(|a| AllocationView {
             need_id: a.need_id,
             agreement_id: a.agreement_id,
             organisation_id: a.organisation_id,
-            organisation_name: orgs.get(&a.organisation_id).map(|o| o.0.clone()).unwrap_or_default(),
+            organisation_name: orgs.get(&a.organisation_id).map(|o| o.name.clone()).unwrap_or_default(),
             seats: a.seats,
             extra_seats: a.extra_seats,
+            withdrawn_seats: a.withdrawn_seats,
             joined: a.joined,
         })
         .collect();
@@ -211,14 +275,33 @@ fn build(
         per_participant_fee_ore: record.per_participant_fee_ore,
         total_ore: terms.cohort_cost(i64::from(record.size())),
         cancellation_deadline: record.cancellation_deadline,
+        starts_on: record.starts_on,
+        ends_on: record.ends_on,
+        split_rule: record.split_rule(),
+        host_organisation_id: record.host_organisation_id,
+        split_version: record.split_version,
+        shares,
+        invoiced,
         term: record.term,
         allocations,
         per_seat,
     })
 }
 
+impl CohortView {
+    /// Leaves only `own` organisation's shares: partners' seats are shared,
+    /// their money is not.
+    fn keep_money_of(&mut self, own: OrganisationId) {
+        self.shares.retain(|s| s.organisation_id == own);
+        self.per_seat.shares.retain(|s| s.organisation_id == own);
+        self.per_seat.standalone_ore = self.per_seat.shares.iter().map(|s| s.standalone_ore).sum();
+        self.per_seat.savings_ore = self.per_seat.shares.iter().map(|s| s.savings_ore).sum();
+    }
+}
+
 /// The parties of a cohort: one per agreement, with its firm and extra seats.
-pub(crate) fn parties(rows: &[AllocationRecord], orgs: &HashMap<OrganisationId, (String, String)>) -> Vec<Party> {
+/// Seats withdrawn after the deadline count: they are paid for.
+pub(crate) fn parties(rows: &[AllocationRecord], orgs: &HashMap<OrganisationId, OrgFacts>) -> Vec<Party> {
     let mut seats: BTreeMap<AgreementId, (OrganisationId, i32)> = BTreeMap::new();
     for row in rows {
         let entry = seats.entry(row.agreement_id).or_insert((row.organisation_id, 0));
@@ -226,11 +309,9 @@ pub(crate) fn parties(rows: &[AllocationRecord], orgs: &HashMap<OrganisationId, 
     }
     seats
         .into_iter()
-        .map(|(agreement_id, (organisation_id, seats))| Party {
-            agreement_id,
-            organisation_id,
-            org_number: orgs.get(&organisation_id).map(|o| o.1.clone()).unwrap_or_default(),
-            seats,
+        .map(|(agreement_id, (organisation_id, seats))| {
+            let facts = orgs.get(&organisation_id).cloned().unwrap_or_default();
+            Party { agreement_id, organisation_id, org_number: facts.org_number, seats, employees: facts.employees }
         })
         .collect()
 }
@@ -246,13 +327,14 @@ pub(crate) fn fees(record: &CohortRecord) -> CourseFees {
 fn preview(
     record: &CohortRecord,
     rows: &[AllocationRecord],
-    orgs: &HashMap<OrganisationId, (String, String)>,
+    orgs: &HashMap<OrganisationId, OrgFacts>,
+    vat: VatRate,
 ) -> Result<PerSeatPreview, AppError> {
     let parties = parties(rows, orgs);
     if parties.is_empty() {
         return Ok(PerSeatPreview { shares: Vec::new(), standalone_ore: Ore::ZERO, savings_ore: Ore::ZERO });
     }
-    let split = splitting::per_seat(&fees(record), &parties)
+    let split = splitting::per_seat(&fees(record), &parties, vat)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("cohort {}: {e}", record.id)))?;
     let standalone_ore = split.shares.iter().map(|s| s.standalone_ore).sum();
     let savings_ore = split.shares.iter().map(|s| s.savings_ore).sum();
@@ -271,7 +353,13 @@ fn is_party(conn: &mut DbConnection, cohort: CohortId, organisation: Organisatio
 
 /// One cohort. Organisation and finance users see the cohorts they have
 /// seats in, and those open for joining; any other is "not found".
-pub fn get(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, id: CohortId) -> Result<CohortView, AppError> {
+pub fn get(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    today: NaiveDate,
+    id: CohortId,
+    vat: VatRate,
+) -> Result<CohortView, AppError> {
     let record = cohorts::table
         .find(id)
         .select(CohortRecord::as_select())
@@ -284,13 +372,22 @@ pub fn get(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, id: Cohor
             return Err(AppError::NotFound("cohort"));
         }
     }
-    let mut views = load_views(conn, vec![record])?;
-    Ok(views.remove(0))
+    let mut views = load_views(conn, vec![record], vat)?;
+    let mut view = views.remove(0);
+    if let Some(own) = caller.scope() {
+        view.keep_money_of(own);
+    }
+    Ok(view)
 }
 
 /// Cohorts in term order; organisation and finance users get only the
 /// cohorts their organisation has seats in.
-pub fn list(conn: &mut DbConnection, caller: &Caller, filter: &CohortFilter) -> Result<Vec<CohortView>, AppError> {
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    filter: &CohortFilter,
+    vat: VatRate,
+) -> Result<Vec<CohortView>, AppError> {
     let mut query = cohorts::table.select(CohortRecord::as_select()).into_boxed();
     if let Some(status) = &filter.status {
         let status = CohortStatus::parse(status.trim()).ok_or_else(|| {
@@ -320,5 +417,9 @@ pub fn list(conn: &mut DbConnection, caller: &Caller, filter: &CohortFilter) -> 
     let mut records: Vec<CohortRecord> = query.order(cohorts::id.asc()).load(conn)?;
     // Terms are stored as codes, whose text order ("HT" < "VT") is not time order.
     records.sort_by_key(|c| (c.term(), c.id));
-    load_views(conn, records)
+    let mut views = load_views(conn, records, vat)?;
+    if let Some(own) = caller.scope() {
+        views.iter_mut().for_each(|view| view.keep_money_of(own));
+    }
+    Ok(views)
 }

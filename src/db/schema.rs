@@ -120,6 +120,12 @@ diesel::table! {
         cancellation_deadline -> Nullable<Date>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        split_rule -> Nullable<Text>,
+        split_version -> Nullable<Integer>,
+        host_organisation_id -> Nullable<BigInt>,
+        starts_on -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+        confirmed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -134,6 +140,7 @@ diesel::table! {
         extra_seats -> Integer,
         joined -> Bool,
         created_at -> Timestamp,
+        withdrawn_seats -> Integer,
     }
 }
 
@@ -146,6 +153,74 @@ diesel::table! {
         reason -> Text,
         term -> Nullable<Text>,
         missing_seats -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    split_versions (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        version -> Integer,
+        split_rule -> Text,
+        host_agreement_id -> Nullable<BigInt>,
+        change -> Text,
+        description -> Text,
+        size -> Integer,
+        total_ore -> BigInt,
+        vat_rate_percent -> Integer,
+        created_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    split_shares (id) {
+        id -> BigInt,
+        split_id -> BigInt,
+        agreement_id -> BigInt,
+        organisation_id -> BigInt,
+        org_number -> Text,
+        employees -> Integer,
+        seats -> Integer,
+        amount_ore -> BigInt,
+        fixed_part_ore -> BigInt,
+        variable_part_ore -> BigInt,
+        vat_ore -> BigInt,
+        amount_incl_vat_ore -> BigInt,
+        standalone_ore -> BigInt,
+        savings_ore -> BigInt,
+    }
+}
+
+diesel::table! {
+    invoice_lines (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        split_id -> BigInt,
+        agreement_id -> BigInt,
+        organisation_id -> BigInt,
+        kind -> Text,
+        seats -> Integer,
+        amount_ore -> BigInt,
+        vat_ore -> BigInt,
+        amount_incl_vat_ore -> BigInt,
+        savings_ore -> BigInt,
+        invoiced_on -> Date,
+        created_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+        user_email -> Text,
+        action -> Text,
+        cohort_id -> Nullable<BigInt>,
+        agreement_id -> Nullable<BigInt>,
+        details -> Text,
     }
 }
 
@@ -163,6 +238,11 @@ diesel::joinable!(cohort_allocations -> agreements (agreement_id));
 diesel::joinable!(cohort_allocations -> organisations (organisation_id));
 diesel::joinable!(plan_unplaced -> plans (plan_id));
 diesel::joinable!(plan_unplaced -> needs (need_id));
+diesel::joinable!(split_versions -> cohorts (cohort_id));
+diesel::joinable!(split_shares -> split_versions (split_id));
+diesel::joinable!(invoice_lines -> split_versions (split_id));
+diesel::joinable!(invoice_lines -> agreements (agreement_id));
+diesel::joinable!(invoice_lines -> cohorts (cohort_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -175,4 +255,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     cohorts,
     cohort_allocations,
     plan_unplaced,
+    split_versions,
+    split_shares,
+    invoice_lines,
+    audit_log,
 );

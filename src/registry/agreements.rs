@@ -321,33 +321,6 @@ pub fn list(
     Ok(query.order((agreements::starts_on, agreements::id)).load(conn)?)
 }
 
-/// An agreement's ledger. Commitments and invoices arrive with cost splits;
-/// until then nothing is committed.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Budget {
-    #[schema(value_type = i64)]
-    pub agreement_id: AgreementId,
-    #[schema(value_type = i64)]
-    pub budget_ore: Ore,
-    #[schema(value_type = i64)]
-    pub committed_ore: Ore,
-    #[schema(value_type = i64)]
-    pub invoiced_ore: Ore,
-    #[schema(value_type = i64)]
-    pub remaining_ore: Ore,
-}
-
-pub fn budget(agreement: &Agreement) -> Budget {
-    let committed = Ore::ZERO;
-    Budget {
-        agreement_id: agreement.id,
-        budget_ore: agreement.budget_ore,
-        committed_ore: committed,
-        invoiced_ore: Ore::ZERO,
-        remaining_ore: agreement.budget_ore - committed,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

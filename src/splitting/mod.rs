@@ -1,9 +1,12 @@
-//! Splitting a cohort's cost among its partner organisations.
+//! Splitting a cohort's cost among its partner organisations: pure
+//! functions over plain structs, no database and no HTTP.
 
 mod apportion;
-mod per_seat;
 mod rule;
+mod split;
+mod vat;
 
 pub use apportion::{ApportionError, Weighted, apportion};
-pub use per_seat::{CourseFees, Party, Share, Split, SplitError, per_seat};
 pub use rule::SplitRule;
+pub use split::{CourseFees, Party, Share, Split, SplitError, per_seat, split};
+pub use vat::VatRate;

@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{AppError, FieldErrors, RowError};
+use crate::invoicing::ledger::Shortfall;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -27,6 +28,9 @@ pub struct ErrorDetail {
     /// For imports: every bad row.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rows: Vec<RowError>,
+    /// For a refusal on budget (`over_budget`): each agreement and how much it lacks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shortfalls: Vec<Shortfall>,
 }
 
 impl AppError {
@@ -40,6 +44,7 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed { .. } => "method_not_allowed",
             AppError::Conflict { .. } => "conflict",
+            AppError::OverBudget(_) => "over_budget",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
@@ -56,7 +61,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::OverBudget(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -69,6 +74,11 @@ impl ResponseError for AppError {
             | AppError::Validation { message, fields }
             | AppError::Conflict { message, fields } => (message.clone(), fields.clone(), Vec::new()),
             AppError::InvalidRows { message, rows } => (message.clone(), FieldErrors::new(), rows.clone()),
+            AppError::OverBudget(_) => (
+                self.to_string(),
+                [("override_budget_reason".to_owned(), "required to go past an agreement's budget".to_owned())].into(),
+                Vec::new(),
+            ),
             AppError::Unavailable(detail) => {
                 tracing::warn!(%detail, "database unavailable");
                 (
@@ -102,6 +112,10 @@ impl ResponseError for AppError {
             }
             _ => {}
         }
-        response.json(ErrorBody { error: ErrorDetail { code: self.code(), message, fields, rows } })
+        let shortfalls = match self {
+            AppError::OverBudget(shortfalls) => shortfalls.clone(),
+            _ => Vec::new(),
+        };
+        response.json(ErrorBody { error: ErrorDetail { code: self.code(), message, fields, rows, shortfalls } })
     }
 }

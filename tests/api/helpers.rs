@@ -241,6 +241,17 @@ impl TestApp {
         created_id(response, self.backend).await
     }
 
+    /// Moves a cohort's cancellation deadline, as time passing would.
+    pub fn set_cancellation_deadline(&self, cohort: i64, date: &str) {
+        let mut conn = self.pool.get().expect("connection");
+        let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("a date");
+        diesel::sql_query("UPDATE cohorts SET cancellation_deadline = $1 WHERE id = $2")
+            .bind::<diesel::sql_types::Date, _>(date)
+            .bind::<diesel::sql_types::BigInt, _>(cohort)
+            .execute(&mut conn)
+            .expect("deadline moved");
+    }
+
     /// How many rows a table has, read straight from the database.
     pub fn count(&self, table: &str) -> i64 {
         #[derive(diesel::QueryableByName)]

@@ -12,3 +12,4 @@ mod needs;
 mod organisations;
 mod planning;
 mod service;
+mod splits;

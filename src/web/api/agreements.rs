@@ -6,7 +6,8 @@ use crate::access::Caller;
 use crate::db::{self, write_transaction};
 use crate::error::AppError;
 use crate::ids::{AgreementId, OrganisationId};
-use crate::registry::agreements::{self, Agreement, AgreementInput, AgreementPatch, AgreementView, Budget};
+use crate::invoicing::ledger::{self, Budget};
+use crate::registry::agreements::{self, Agreement, AgreementInput, AgreementPatch, AgreementView};
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
 use crate::web::extract::JsonBody;
@@ -98,5 +99,6 @@ pub async fn update(
     responses((status = 200, body = Budget), (status = 404, body = ErrorBody)))]
 pub async fn budget(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let agreement = visible(&state, &caller, AgreementId(id.into_inner())).await?;
-    Ok(HttpResponse::Ok().json(agreements::budget(&agreement)))
+    let budget = db::run(&state.pool, move |conn| ledger::budget(conn, &agreement)).await?;
+    Ok(HttpResponse::Ok().json(budget))
 }

@@ -2,13 +2,17 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
 use crate::access::Caller;
+use crate::cohorts::changes::{self, CancelInput, WithdrawInput};
+use crate::cohorts::confirm::{self, ConfirmInput};
 use crate::cohorts::join::{self, JoinInput};
 use crate::cohorts::open_seats::{self, OpenCohort, OpenSeatsQuery};
 use crate::cohorts::plans::{self, PlanView};
+use crate::cohorts::splits::{self, SplitVersionView};
 use crate::cohorts::{self, CohortFilter, CohortView};
 use crate::db;
 use crate::error::AppError;
 use crate::ids::{CohortId, PlanId};
+use crate::invoicing::invoice::{self, CohortInvoicing};
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
 use crate::web::extract::JsonBody;
@@ -19,6 +23,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/cohorts").route(web::get().to(list)))
         .service(web::resource("/cohorts/{id}").route(web::get().to(get)))
         .service(web::resource("/cohorts/{id}/join").route(web::post().to(join_cohort)))
+        .service(web::resource("/cohorts/{id}/confirm").route(web::post().to(confirm)))
+        .service(web::resource("/cohorts/{id}/splits").route(web::get().to(splits)))
+        .service(web::resource("/cohorts/{id}/withdraw").route(web::post().to(withdraw)))
+        .service(web::resource("/cohorts/{id}/cancel").route(web::post().to(cancel)))
+        .service(web::resource("/cohorts/{id}/invoice").route(web::post().to(invoice)))
         .service(web::resource("/open-seats").route(web::get().to(open_seats)));
 }
 
@@ -29,7 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn create_plan(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, AppError> {
     let today = state.today();
     let limits = state.settings.planning.limits();
-    let plan = db::run(&state.pool, move |conn| plans::run(conn, &caller, today, limits)).await?;
+    let vat = state.settings.pricing.vat();
+    let plan = db::run(&state.pool, move |conn| plans::run(conn, &caller, today, limits, vat)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/plans/{}", plan.id))).json(plan))
 }
 
@@ -41,7 +51,8 @@ pub async fn get_plan(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = PlanId(id.into_inner());
-    let plan = db::run(&state.pool, move |conn| plans::get(conn, &caller, id)).await?;
+    let vat = state.settings.pricing.vat();
+    let plan = db::run(&state.pool, move |conn| plans::get(conn, &caller, id, vat)).await?;
     Ok(HttpResponse::Ok().json(plan))
 }
 
@@ -55,7 +66,8 @@ pub async fn list(
     filter: web::Query<CohortFilter>,
 ) -> Result<HttpResponse, AppError> {
     let filter = filter.into_inner();
-    let found = db::run(&state.pool, move |conn| cohorts::list(conn, &caller, &filter)).await?;
+    let vat = state.settings.pricing.vat();
+    let found = db::run(&state.pool, move |conn| cohorts::list(conn, &caller, &filter, vat)).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
@@ -64,12 +76,16 @@ pub async fn list(
 pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = CohortId(id.into_inner());
     let today = state.today();
-    let found = db::run(&state.pool, move |conn| cohorts::get(conn, &caller, today, id)).await?;
+    let vat = state.settings.pricing.vat();
+    let found = db::run(&state.pool, move |conn| cohorts::get(conn, &caller, today, id, vat)).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
 /// Takes open seats in a cohort with one of the caller's agreements. Never
-/// overbooks: when the seats are gone the answer is 409.
+/// overbooks: when the seats are gone the answer is 409. Joining a confirmed
+/// cohort adds a split version and charges the agreement's budget (409
+/// `over_budget` when it cannot carry the share, unless a coordinator gives
+/// `override_budget_reason`).
 #[utoipa::path(post, path = "/api/v1/cohorts/{id}/join", operation_id = "join_cohort", tag = "planning", request_body = JoinInput,
     security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = CohortView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -82,7 +98,8 @@ pub async fn join_cohort(
 ) -> Result<HttpResponse, AppError> {
     let id = CohortId(id.into_inner());
     let today = state.today();
-    let cohort = db::run(&state.pool, move |conn| join::join(conn, &caller, today, id, body.0)).await?;
+    let vat = state.settings.pricing.vat();
+    let cohort = db::run(&state.pool, move |conn| join::join(conn, &caller, today, vat, id, body.0)).await?;
     Ok(HttpResponse::Ok().json(cohort))
 }
 
@@ -100,4 +117,93 @@ pub async fn open_seats(
     let query = query.into_inner();
     let found = db::run(&state.pool, move |conn| open_seats::list(conn, &caller, today, &query)).await?;
     Ok(HttpResponse::Ok().json(found))
+}
+
+/// Confirms a proposed cohort (coordinators): fixes the split rule, dates and
+/// cancellation deadline, and commits each agreement's share as split
+/// version 1. Refused with 409 `over_budget`, naming each agreement and its
+/// shortfall, when a budget cannot carry its share, unless
+/// `override_budget_reason` is given. Confirming again with the same terms
+/// answers the same and changes nothing.
+#[utoipa::path(post, path = "/api/v1/cohorts/{id}/confirm", operation_id = "confirm_cohort", tag = "splits", request_body = ConfirmInput,
+    security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = CohortView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn confirm(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<ConfirmInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = CohortId(id.into_inner());
+    let today = state.today();
+    let pricing = state.settings.pricing.clone();
+    let cohort = db::run(&state.pool, move |conn| confirm::confirm(conn, &caller, today, &pricing, id, body.0)).await?;
+    Ok(HttpResponse::Ok().json(cohort))
+}
+
+/// Every version of the cohort's split, oldest first, with who changed what
+/// and when. Organisation and finance users see only their own shares.
+#[utoipa::path(get, path = "/api/v1/cohorts/{id}/splits", operation_id = "list_cohort_splits", tag = "splits",
+    security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<SplitVersionView>), (status = 404, body = ErrorBody)))]
+pub async fn splits(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = CohortId(id.into_inner());
+    let found = db::run(&state.pool, move |conn| splits::list(conn, &caller, id)).await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// Withdraws seats of one agreement from a confirmed cohort (coordinators,
+/// or the organisation's own users). Until the cancellation deadline this
+/// adds a split version (and a credit or debit line if the cohort was
+/// invoiced); after it the seats are still paid for.
+#[utoipa::path(post, path = "/api/v1/cohorts/{id}/withdraw", operation_id = "withdraw_from_cohort", tag = "splits", request_body = WithdrawInput,
+    security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = CohortView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<WithdrawInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = CohortId(id.into_inner());
+    let today = state.today();
+    let vat = state.settings.pricing.vat();
+    let cohort = db::run(&state.pool, move |conn| changes::withdraw(conn, &caller, today, vat, id, body.0)).await?;
+    Ok(HttpResponse::Ok().json(cohort))
+}
+
+/// Cancels a confirmed cohort (coordinators), releasing its commitments and
+/// crediting what was invoiced. A cohort that still has its minimum needs a
+/// `reason`. Cancelling again changes nothing.
+#[utoipa::path(post, path = "/api/v1/cohorts/{id}/cancel", operation_id = "cancel_cohort", tag = "splits", request_body = CancelInput,
+    security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = CohortView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<CancelInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = CohortId(id.into_inner());
+    let today = state.today();
+    let vat = state.settings.pricing.vat();
+    let cohort = db::run(&state.pool, move |conn| changes::cancel(conn, &caller, today, vat, id, body.0)).await?;
+    Ok(HttpResponse::Ok().json(cohort))
+}
+
+/// Invoices a confirmed cohort's current split (coordinators): one line per
+/// agreement, 201. Invoicing again writes nothing and answers 200 with the
+/// same lines; later changes are invoiced as they happen.
+#[utoipa::path(post, path = "/api/v1/cohorts/{id}/invoice", operation_id = "invoice_cohort", tag = "splits",
+    security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 201, body = CohortInvoicing), (status = 200, body = CohortInvoicing), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn invoice(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = CohortId(id.into_inner());
+    let today = state.today();
+    let (invoicing, written) = db::run(&state.pool, move |conn| invoice::invoice(conn, &caller, today, id)).await?;
+    Ok(if written { HttpResponse::Created() } else { HttpResponse::Ok() }.json(invoicing))
 }

@@ -1,6 +1,7 @@
 //! The JSON API, a module per resource.
 
 pub mod agreements;
+pub mod audit;
 pub mod cohorts;
 pub mod courses;
 pub mod demand;
@@ -19,4 +20,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     needs::configure(cfg);
     demand::configure(cfg);
     cohorts::configure(cfg);
+    audit::configure(cfg);
 }

@@ -4,11 +4,11 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{agreements, cohorts, courses, demand, health, needs, organisations};
+use super::{agreements, audit, cohorts, courses, demand, health, needs, organisations};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Strumpavtal", description = "Pooled cohorts for SKO agreements: registry, needs, demand, planning and open seats."),
+    info(title = "Strumpavtal", description = "Pooled cohorts for SKO agreements: registry, needs, demand, planning, open seats, cost splits and invoicing."),
     paths(
         health::health,
         organisations::create, organisations::list, organisations::get, organisations::update,
@@ -17,11 +17,15 @@ use super::{agreements, cohorts, courses, demand, health, needs, organisations};
         needs::create, needs::list, needs::get, needs::update, needs::withdraw, needs::import_csv,
         demand::get,
         cohorts::create_plan, cohorts::get_plan, cohorts::list, cohorts::get, cohorts::join_cohort, cohorts::open_seats,
+        cohorts::confirm, cohorts::splits, cohorts::withdraw, cohorts::cancel, cohorts::invoice,
+        organisations::invoicing, organisations::invoicing_csv, organisations::invoicing_xlsx,
+        audit::list,
     ),
     modifiers(&BearerAuth),
     tags((name = "registry", description = "Organisations, agreements and the course catalogue"),
          (name = "needs", description = "Needs inventories and aggregated demand"),
          (name = "planning", description = "Plans, cohorts, open seats and joins"),
+         (name = "splits", description = "Confirming cohorts, cost splits, budgets, invoicing and the audit log"),
          (name = "operations", description = "Health"))
 )]
 pub struct ApiDoc;

@@ -5,6 +5,8 @@ use crate::access::Caller;
 use crate::db::{self, write_transaction};
 use crate::error::AppError;
 use crate::ids::OrganisationId;
+use crate::invoicing::invoice::{self, PeriodQuery};
+use crate::invoicing::{Invoicing, export};
 use crate::registry::organisations::{self, Organisation, OrganisationInput, OrganisationPatch};
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
@@ -12,7 +14,10 @@ use crate::web::extract::JsonBody;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/organisations").route(web::post().to(create)).route(web::get().to(list)))
-        .service(web::resource("/organisations/{id}").route(web::get().to(get)).route(web::patch().to(update)));
+        .service(web::resource("/organisations/{id}").route(web::get().to(get)).route(web::patch().to(update)))
+        .service(web::resource("/organisations/{id}/invoicing").route(web::get().to(invoicing)))
+        .service(web::resource("/organisations/{id}/invoicing.csv").route(web::get().to(invoicing_csv)))
+        .service(web::resource("/organisations/{id}/invoicing.xlsx").route(web::get().to(invoicing_xlsx)));
 }
 
 /// Registers an organisation (coordinators).
@@ -74,4 +79,70 @@ pub async fn update(
         db::run(&state.pool, move |conn| write_transaction(conn, |conn| organisations::update(conn, id, body.0)))
             .await?;
     Ok(HttpResponse::Ok().json(updated))
+}
+
+/// The organisation's invoicing lines (fakturaunderlag) invoiced between
+/// `from` and `to`, with totals. Organisation and finance users see only
+/// their own organisation's.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/invoicing", operation_id = "get_organisation_invoicing", tag = "splits",
+    security(("bearer" = [])), params(("id" = i64, Path), PeriodQuery),
+    responses((status = 200, body = Invoicing), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn invoicing(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    period: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, AppError> {
+    let found = load_invoicing(&state, caller, id.into_inner(), period.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+async fn load_invoicing(state: &AppState, caller: Caller, id: i64, period: PeriodQuery) -> Result<Invoicing, AppError> {
+    let id = OrganisationId(id);
+    db::run(&state.pool, move |conn| invoice::for_organisation(conn, &caller, id, &period)).await
+}
+
+/// The same lines as a CSV file for Excel in a Swedish locale: UTF-8 with a
+/// byte-order mark, `;` between fields, decimal comma, a totals row.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/invoicing.csv", operation_id = "export_organisation_invoicing_csv", tag = "splits",
+    security(("bearer" = [])), params(("id" = i64, Path), PeriodQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn invoicing_csv(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    period: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, AppError> {
+    let found = load_invoicing(&state, caller, id.into_inner(), period.into_inner()).await?;
+    Ok(download(export::to_csv(&found), "text/csv; charset=utf-8", &format!("{}.csv", export::file_stem(&found))))
+}
+
+/// The same lines as an Excel workbook, amounts as kronor, with a totals row.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/invoicing.xlsx", operation_id = "export_organisation_invoicing_xlsx", tag = "splits",
+    security(("bearer" = [])), params(("id" = i64, Path), PeriodQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn invoicing_xlsx(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    period: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, AppError> {
+    let found = load_invoicing(&state, caller, id.into_inner(), period.into_inner()).await?;
+    let workbook =
+        export::to_xlsx(&found).map_err(|e| AppError::Internal(anyhow::anyhow!("writing the workbook: {e}")))?;
+    Ok(download(
+        workbook,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{}.xlsx", export::file_stem(&found)),
+    ))
+}
+
+fn download(body: Vec<u8>, content_type: &'static str, file_name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(header::ContentDisposition::attachment(file_name))
+        .body(body)
 }

@@ -1,0 +1,11 @@
+DROP TABLE audit_log;
+DROP TABLE invoice_lines;
+DROP TABLE split_shares;
+DROP TABLE split_versions;
+ALTER TABLE cohort_allocations DROP COLUMN withdrawn_seats;
+ALTER TABLE cohorts DROP COLUMN confirmed_at;
+ALTER TABLE cohorts DROP COLUMN ends_on;
+ALTER TABLE cohorts DROP COLUMN starts_on;
+ALTER TABLE cohorts DROP COLUMN host_organisation_id;
+ALTER TABLE cohorts DROP COLUMN split_version;
+ALTER TABLE cohorts DROP COLUMN split_rule;
