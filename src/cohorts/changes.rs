@@ -251,7 +251,7 @@ pub fn cancel(
                 ),
             ));
         }
-        let zero = zero_split(&record, conn)?;
+        let zero = zero_split(conn, &record)?;
         diesel::update(cohorts::table.find(id))
             .set((cohorts::status.eq(CohortStatus::Cancelled.as_str()), cohorts::updated_at.eq(now())))
             .execute(conn)?;
@@ -279,7 +279,7 @@ pub fn cancel(
 
 /// The current split with every seat and amount zero: nobody comes to a
 /// cancelled cohort, and nobody pays for it.
-fn zero_split(record: &CohortRecord, conn: &mut DbConnection) -> Result<Split, AppError> {
+fn zero_split(conn: &mut DbConnection, record: &CohortRecord) -> Result<Split, AppError> {
     let (version, shares) = splits::current(conn, std::slice::from_ref(record))?
         .remove(&record.id)
         .ok_or_else(|| anyhow::anyhow!("confirmed cohort {} has no split", record.id))?;

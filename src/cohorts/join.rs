@@ -125,8 +125,8 @@ pub fn join(
             let shortfalls = ledger::shortfalls(conn, id, &own)?;
             if !shortfalls.is_empty() {
                 let Some(reason) = &override_reason else { return Err(AppError::OverBudget(shortfalls)) };
-                let details = json!({ "reason": reason, "shortfalls": shortfalls });
-                audit::record(conn, caller, AuditAction::OverrideBudget, Some(id), Some(agreement.id), details)?;
+                let why = json!({ "reason": reason, "shortfalls": shortfalls });
+                audit::record(conn, caller, AuditAction::OverrideBudget, Some(id), Some(agreement.id), why)?;
             }
             details["split_version"] = json!(version);
         }

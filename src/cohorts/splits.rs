@@ -251,13 +251,14 @@ fn shares_of(conn: &mut DbConnection, split_ids: &[SplitId]) -> Result<HashMap<S
 }
 
 /// Every version of a cohort's split, oldest first. Organisation and finance
-/// users see the versions of cohorts their organisation has paid a share
-/// in, with only their own shares; any other cohort is "not found".
+/// users see the versions of cohorts their organisation has seats in, or
+/// had a share in, with only their own shares; any other cohort is "not found".
 pub fn list(conn: &mut DbConnection, caller: &Caller, cohort: CohortId) -> Result<Vec<SplitVersionView>, AppError> {
     super::find(conn, cohort)?;
     let mut found = versions(conn, cohort)?;
     if let Some(own) = caller.scope() {
-        if !found.iter().any(|v| v.shares.iter().any(|s| s.organisation_id == own)) {
+        let had_a_share = found.iter().any(|v| v.shares.iter().any(|s| s.organisation_id == own));
+        if !had_a_share && !super::allocations(conn, cohort)?.iter().any(|r| r.organisation_id == own) {
             return Err(AppError::NotFound("cohort"));
         }
         for version in &mut found {

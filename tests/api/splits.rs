@@ -27,6 +27,17 @@ async fn three_municipalities(app: &TestApp) -> [i64; 3] {
     ]
 }
 
+/// The three municipalities, and a proposed cohort of `course` in which
+/// Sundsvall and Ånge have 3 seats each (15 000 000 öre in all); returns the
+/// cohort and the agreements of Sundsvall, Ånge and Timrå.
+async fn cohort_of_two(app: &TestApp, course: &str) -> (i64, [i64; 3]) {
+    let agreements = three_municipalities(app).await;
+    app.course(course, 2, 10).await;
+    app.need(agreements[0], course, 3, (&term(0), &term(0))).await;
+    app.need(agreements[1], course, 3, (&term(0), &term(0))).await;
+    (proposed_cohort(app, course).await, agreements)
+}
+
 /// Plans and returns the id of the proposed cohort of `course`.
 async fn proposed_cohort(app: &TestApp, course: &str) -> i64 {
     let (status, plan) = answer(app.post("/api/v1/plans", &json!({})).await).await;
@@ -176,14 +187,9 @@ async fn each_rule_splits_a_confirmed_cohort_to_the_ore() {
 #[tokio::test]
 async fn confirming_twice_is_harmless_and_bad_input_stores_nothing() {
     for (app, _db) in crate::helpers::spawn_apps().await {
-        let [sun, ang, _] = three_municipalities(&app).await;
-        app.course("TWICE", 2, 10).await;
-        app.need(sun, "TWICE", 3, (&term(0), &term(0))).await;
-        app.need(ang, "TWICE", 3, (&term(0), &term(0))).await;
-        let cohort = proposed_cohort(&app, "TWICE").await;
+        let (cohort, [sun, ang, _]) = cohort_of_two(&app, "TWICE").await;
         let path = format!("/api/v1/cohorts/{cohort}/confirm");
 
-        let first_day = term(0);
         let bad = [
             (json!({"split_rule": "by_headcount"}), "split_rule"),
             (json!({"host_organisation_id": 1}), "host_organisation_id"),
@@ -203,7 +209,7 @@ async fn confirming_twice_is_harmless_and_bad_input_stores_nothing() {
         let finance = app.user(Role::Finance, Some(SUNDSVALL));
         assert_eq!(app.post_as(&finance, &path, &json!({})).await.status(), StatusCode::FORBIDDEN);
         assert_eq!(app.post("/api/v1/cohorts/999999/confirm", &json!({})).await.status(), StatusCode::NOT_FOUND);
-        assert_eq!((app.count("split_versions"), app.count("audit_log")), (0, 0), "{first_day}: nothing stored");
+        assert_eq!((app.count("split_versions"), app.count("audit_log")), (0, 0), "nothing stored");
 
         let (status, once) = confirm(&app, cohort, json!({})).await;
         assert_eq!(status, StatusCode::OK, "{once}");
@@ -226,15 +232,11 @@ async fn confirming_twice_is_harmless_and_bad_input_stores_nothing() {
 #[tokio::test]
 async fn a_budget_too_small_is_refused_unless_a_coordinator_overrides_it() {
     for (app, _db) in crate::helpers::spawn_apps().await {
-        let [sun, ang, _] = three_municipalities(&app).await;
+        let (cohort, [_, ang, tim]) = cohort_of_two(&app, "BUDGET").await;
         // Ånge has 50 000 kr left; its share will be 75 000 kr.
         let (status, _) =
             answer(app.patch(&format!("/api/v1/agreements/{ang}"), &json!({"budget_ore": 5_000_000})).await).await;
         assert_eq!(status, StatusCode::OK);
-        app.course("BUDGET", 2, 10).await;
-        app.need(sun, "BUDGET", 3, (&term(0), &term(0))).await;
-        app.need(ang, "BUDGET", 3, (&term(0), &term(0))).await;
-        let cohort = proposed_cohort(&app, "BUDGET").await;
 
         let (status, error) = confirm(&app, cohort, json!({})).await;
         assert_eq!(status, StatusCode::CONFLICT, "{error}");
@@ -274,17 +276,34 @@ async fn a_budget_too_small_is_refused_unless_a_coordinator_overrides_it() {
         assert_eq!(entries[0]["details"]["shortfalls"][0]["shortfall_ore"], 2_500_000);
         let ange_user = app.user(Role::Organisation, Some(ANGE));
         assert_eq!(app.get_as(&ange_user, "/api/v1/audit").await.status(), StatusCode::FORBIDDEN);
+
+        // Joining a confirmed cohort charges the joiner at once: Timrå, with
+        // 1 000 kr left, would pay 16 000 000 × 2/8 = 4 000 000 öre.
+        let (status, _) =
+            answer(app.patch(&format!("/api/v1/agreements/{tim}"), &json!({"budget_ore": 100_000})).await).await;
+        assert_eq!(status, StatusCode::OK);
+        let timra_user = app.user(Role::Organisation, Some(TIMRA));
+        let join = format!("/api/v1/cohorts/{cohort}/join");
+        let (status, error) =
+            answer(app.post_as(&timra_user, &join, &json!({"agreement_id": tim, "seats": 2})).await).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{error}");
+        assert_eq!(error["error"]["shortfalls"][0]["shortfall_ore"], 3_900_000);
+        let with_reason = json!({"agreement_id": tim, "seats": 2, "override_budget_reason": reason});
+        assert_eq!(app.post_as(&timra_user, &join, &with_reason).await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(app.count("split_versions"), 1, "a refused join stores nothing");
+        let (status, joined) = answer(app.post(&join, &with_reason).await).await;
+        assert_eq!(status, StatusCode::OK, "{joined}");
+        assert_eq!(joined["split_version"], 2);
+        let (_, log) = answer(app.get("/api/v1/audit?action=override_budget").await).await;
+        assert_eq!(log.as_array().unwrap().len(), 2);
+        assert_eq!(log[0]["agreement_id"], tim);
     }
 }
 
 #[tokio::test]
 async fn a_join_after_confirmation_is_split_version_2() {
     for (app, _db) in crate::helpers::spawn_apps().await {
-        let [sun, ang, tim] = three_municipalities(&app).await;
-        app.course("JOIN", 2, 10).await;
-        app.need(sun, "JOIN", 3, (&term(0), &term(0))).await;
-        app.need(ang, "JOIN", 3, (&term(0), &term(0))).await;
-        let cohort = proposed_cohort(&app, "JOIN").await;
+        let (cohort, [sun, ang, tim]) = cohort_of_two(&app, "JOIN").await;
         let (status, _) = confirm(&app, cohort, json!({})).await;
         assert_eq!(status, StatusCode::OK);
 
@@ -343,11 +362,7 @@ async fn a_join_after_confirmation_is_split_version_2() {
 /// Sundsvall 3 and Ånge 3 seats in a confirmed, invoiced cohort; returns
 /// (cohort, Sundsvall's agreement, Ånge's agreement).
 async fn invoiced_cohort(app: &TestApp, course: &str) -> (i64, i64, i64) {
-    let [sun, ang, _] = three_municipalities(app).await;
-    app.course(course, 2, 10).await;
-    app.need(sun, course, 3, (&term(0), &term(0))).await;
-    app.need(ang, course, 3, (&term(0), &term(0))).await;
-    let cohort = proposed_cohort(app, course).await;
+    let (cohort, [sun, ang, _]) = cohort_of_two(app, course).await;
     let (status, _) = confirm(app, cohort, json!({})).await;
     assert_eq!(status, StatusCode::OK);
     let (status, invoiced) = answer(app.post(&format!("/api/v1/cohorts/{cohort}/invoice"), &json!({})).await).await;
@@ -565,5 +580,25 @@ async fn exports_open_and_total_like_the_json() {
         let (status, error) = answer(app.get(&format!("{base}?from=2027-02-01&to=2027-01-01")).await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(error["error"]["fields"]["to"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn concurrent_confirms_and_invoices_write_once() {
+    for (app, _db) in crate::helpers::spawn_apps().await {
+        let (cohort, [sun, ang, _]) = cohort_of_two(&app, "RACE").await;
+
+        let confirms = (0..8).map(|_| confirm(&app, cohort, json!({"split_rule": "equal_fixed"})));
+        let answers = futures_util::future::join_all(confirms).await;
+        assert!(answers.iter().all(|(status, _)| *status == StatusCode::OK), "{answers:?}");
+        assert!(answers.iter().all(|(_, body)| *body == answers[0].1), "every confirm answers the same");
+        assert_eq!((app.count("split_versions"), app.count("audit_log")), (1, 1));
+
+        let path = format!("/api/v1/cohorts/{cohort}/invoice");
+        let invoices = (0..8).map(|_| async { app.post(&path, &json!({})).await.status() });
+        let statuses = futures_util::future::join_all(invoices).await;
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 7, "{statuses:?}");
+        assert_eq!(app.count("invoice_lines"), 2);
     }
 }
