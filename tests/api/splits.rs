@@ -187,7 +187,7 @@ async fn each_rule_splits_a_confirmed_cohort_to_the_ore() {
 #[tokio::test]
 async fn confirming_twice_is_harmless_and_bad_input_stores_nothing() {
     for (app, _db) in crate::helpers::spawn_apps().await {
-        let (cohort, [sun, ang, _]) = cohort_of_two(&app, "TWICE").await;
+        let (cohort, _) = cohort_of_two(&app, "TWICE").await;
         let path = format!("/api/v1/cohorts/{cohort}/confirm");
 
         let bad = [
@@ -586,7 +586,7 @@ async fn exports_open_and_total_like_the_json() {
 #[tokio::test]
 async fn concurrent_confirms_and_invoices_write_once() {
     for (app, _db) in crate::helpers::spawn_apps().await {
-        let (cohort, [sun, ang, _]) = cohort_of_two(&app, "RACE").await;
+        let (cohort, _) = cohort_of_two(&app, "RACE").await;
 
         let confirms = (0..8).map(|_| confirm(&app, cohort, json!({"split_rule": "equal_fixed"})));
         let answers = futures_util::future::join_all(confirms).await;
