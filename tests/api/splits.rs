@@ -602,3 +602,60 @@ async fn concurrent_confirms_and_invoices_write_once() {
         assert_eq!(app.count("invoice_lines"), 2);
     }
 }
+
+#[tokio::test]
+async fn changes_follow_the_host_and_the_minimum() {
+    for (app, _db) in crate::helpers::spawn_apps().await {
+        let (cohort, [sun, ang, _]) = cohort_of_two(&app, "HOST").await;
+        let cancel = format!("/api/v1/cohorts/{cohort}/cancel");
+        let (status, _) = answer(app.post(&cancel, &json!({"reason": "x"})).await).await;
+        assert_eq!(status, StatusCode::CONFLICT, "a proposal is not cancelled");
+        let (status, _) = answer(app.post(&format!("/api/v1/cohorts/{cohort}/invoice"), &json!({})).await).await;
+        assert_eq!(status, StatusCode::CONFLICT, "a proposal is not invoiced");
+
+        // 3 seats each: the tie on seats goes to the smaller org number, Ånge's.
+        let (status, confirmed) = confirm(&app, cohort, json!({"split_rule": "host_fixed"})).await;
+        assert_eq!(status, StatusCode::OK, "{confirmed}");
+        let ange_org = confirmed["allocations"].as_array().unwrap().iter().find(|a| a["agreement_id"] == ang).unwrap()
+            ["organisation_id"]
+            .clone();
+        assert_eq!(confirmed["host_organisation_id"], ange_org);
+
+        let withdraw = format!("/api/v1/cohorts/{cohort}/withdraw");
+        let ange_user = app.user(Role::Organisation, Some(ANGE));
+        let (status, error) =
+            answer(app.post_as(&ange_user, &withdraw, &json!({"agreement_id": ang, "seats": 3})).await).await;
+        assert_eq!(status, StatusCode::CONFLICT, "the host cannot leave: {error}");
+        let finance = app.user(Role::Finance, Some(ANGE));
+        let body = json!({"agreement_id": ang, "seats": 1});
+        assert_eq!(app.post_as(&finance, &withdraw, &body).await.status(), StatusCode::FORBIDDEN);
+        let stranger = app.user(Role::Organisation, Some(TIMRA));
+        assert_eq!(app.post_as(&stranger, &withdraw, &body).await.status(), StatusCode::NOT_FOUND);
+
+        // Ånge keeps 1 seat: it pays 12 000 000 + 500 000, Sundsvall 3 × 500 000.
+        let (status, after) =
+            answer(app.post_as(&ange_user, &withdraw, &json!({"agreement_id": ang, "seats": 2})).await).await;
+        assert_eq!(status, StatusCode::OK, "{after}");
+        let (_, versions) = answer(app.get(&format!("/api/v1/cohorts/{cohort}/splits")).await).await;
+        assert_eq!(
+            shares(&versions[1]),
+            [
+                (sun, row(3, 1_500_000, 0, 375_000, 13_500_000)),
+                (ang, row(1, 12_500_000, 12_000_000, 3_125_000, 13_000_000)),
+            ]
+        );
+        let (status, error) =
+            answer(app.post(&withdraw, &json!({"agreement_id": sun, "seats": 3, "ange": 1})).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "unknown fields are refused: {error}");
+        // Sundsvall leaves: 1 seat is below the minimum of 2, so no reason is needed to cancel.
+        let (status, _) = answer(app.post(&withdraw, &json!({"agreement_id": sun, "seats": 3})).await).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, error) = answer(app.post(&withdraw, &json!({"agreement_id": ang, "seats": 1})).await).await;
+        assert_eq!(status, StatusCode::CONFLICT, "the last seat: cancel instead: {error}");
+        let (status, cancelled) = answer(app.post(&cancel, &json!({})).await).await;
+        assert_eq!((status, cancelled["status"].as_str()), (StatusCode::OK, Some("cancelled")), "{cancelled}");
+        assert_eq!(cancelled["split_version"], 4);
+        let (status, _) = answer(app.post(&format!("/api/v1/cohorts/{cohort}/invoice"), &json!({})).await).await;
+        assert_eq!(status, StatusCode::CONFLICT, "a cancelled cohort never invoiced has nothing to invoice");
+    }
+}
