@@ -19,6 +19,7 @@ pub struct Settings {
     pub agreements: AgreementSettings,
     pub pricing: PricingSettings,
     pub planning: PlanningSettings,
+    pub email: EmailSettings,
     pub log: LogSettings,
 }
 
@@ -83,6 +84,56 @@ impl PlanningSettings {
     }
 }
 
+/// How e-mail leaves the service (docs/operations.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    pub transport: EmailTransport,
+    /// The sender, e.g. `Strumpavtal <noreply@strumpavtal.example>`.
+    pub from: String,
+    /// Where replies go: the regional coordinators.
+    pub reply_to: String,
+    /// For the `file` transport: one `.eml` file per e-mail here.
+    pub file_dir: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_user: Option<String>,
+    pub smtp_password: Option<String>,
+    /// Attempts before an e-mail is marked `failed`.
+    pub max_attempts: u32,
+    /// The first retry's delay; each further retry waits twice as long.
+    pub backoff_seconds: f64,
+    /// How long a summary waits for more changes to fold into it.
+    pub coalesce_seconds: f64,
+    /// How often the worker looks for due e-mail.
+    pub poll_interval_ms: u64,
+    /// How long a worker holds an e-mail it is sending; if its process dies,
+    /// another (or the restarted one) sends it once this has passed.
+    pub lease_seconds: f64,
+    /// Whether `serve` starts the worker that sends e-mail.
+    pub worker: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailTransport {
+    /// Each e-mail written as an `.eml` file under `email.file_dir`.
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    /// Plain SMTP, for a relay on the same machine or a test server.
+    None,
+    /// Upgrade with STARTTLS (port 587).
+    Starttls,
+    /// TLS from the start (port 465).
+    Tls,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogSettings {
@@ -124,6 +175,25 @@ impl Settings {
         }
         if self.pricing.vat_rate_percent > 100 {
             anyhow::bail!("pricing.vat_rate_percent must be between 0 and 100");
+        }
+        let e = &self.email;
+        for (key, address) in [("email.from", &e.from), ("email.reply_to", &e.reply_to)] {
+            if address.parse::<lettre::message::Mailbox>().is_err() {
+                anyhow::bail!("{key} ({address:?}) is not an e-mail address");
+            }
+        }
+        if e.max_attempts == 0 {
+            anyhow::bail!("email.max_attempts must be at least 1");
+        }
+        let waits = [
+            ("email.backoff_seconds", e.backoff_seconds),
+            ("email.coalesce_seconds", e.coalesce_seconds),
+            ("email.lease_seconds", e.lease_seconds),
+        ];
+        for (key, seconds) in waits {
+            if !(0.0..=86_400.0).contains(&seconds) {
+                anyhow::bail!("{key} must be between 0 and 86400 seconds");
+            }
         }
         if self.database.pool_size == 0 {
             anyhow::bail!("database.pool_size must be at least 1");

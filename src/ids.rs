@@ -34,4 +34,5 @@ typed_id!(
     SplitId,
     InvoiceLineId,
     AuditEntryId,
+    OutboxId,
 );

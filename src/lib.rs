@@ -18,6 +18,7 @@ pub mod cli;
 pub mod cohorts;
 pub mod config;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod ids;
 pub mod invoicing;

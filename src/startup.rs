@@ -8,14 +8,19 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
 
-use crate::config::Settings;
+use futures_util::future::{Either, select};
+
+use crate::config::{EmailSettings, Settings};
 use crate::db::{self, DbPool};
+use crate::email;
 use crate::web::{self as http, AppState};
 
 pub struct Application {
     port: u16,
     server: Server,
     pool: DbPool,
+    /// Sends the outbox's e-mail while the server runs (`email.worker`).
+    email_worker: Option<EmailSettings>,
 }
 
 impl Application {
@@ -34,6 +39,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
         let workers = settings.server.workers;
+        let email_worker = settings.email.worker.then(|| settings.email.clone());
         let state = web::Data::new(AppState { pool: pool.clone(), settings: Arc::new(settings) });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -46,7 +52,7 @@ impl Application {
         if workers > 0 {
             server = server.workers(workers);
         }
-        Ok(Self { port, server: server.run(), pool })
+        Ok(Self { port, server: server.run(), pool, email_worker })
     }
 
     pub fn port(&self) -> u16 {
@@ -57,7 +63,15 @@ impl Application {
         &self.pool
     }
 
+    /// Serves until the server stops; the e-mail worker stops with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some(email) = self.email_worker else { return self.server.await };
+        let worker = Box::pin(email::worker::run(self.pool.clone(), email));
+        match select(self.server, worker).await {
+            Either::Left((served, _)) => served,
+            // The worker only returns when its transport cannot be set up;
+            // it has said why, and the API still serves.
+            Either::Right(((), server)) => server.await,
+        }
     }
 }

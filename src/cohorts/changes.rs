@@ -2,12 +2,12 @@
 //! withdrawn, the cohort cancelled, and the new split version each change
 //! makes. Joins are in `join`; they end in the same `resplit`.
 
-use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::ChangeContext;
 use super::records::{CohortRecord, CohortStatus};
 use super::splits::{self, NewVersion, SplitChange};
 use super::views::CohortView;
@@ -15,13 +15,14 @@ use crate::access::Caller;
 use crate::audit::{self, AuditAction};
 use crate::db::DbConnection;
 use crate::db::schema::{cohort_allocations, cohorts, needs};
+use crate::email::notices;
 use crate::error::{AppError, Problems};
 use crate::ids::{AgreementId, CohortId};
 use crate::invoicing::invoice::{Invoiceable, invoice_difference, is_invoiced};
 use crate::money::Ore;
 use crate::registry::needs::agreement_for_caller;
 use crate::registry::{now, required_text};
-use crate::splitting::{Share, Split, VatRate};
+use crate::splitting::{Share, Split};
 
 /// Stores the split of a confirmed cohort's seats as they now stand as a new
 /// version, with the same rule and host, and invoices its difference at once
@@ -29,12 +30,12 @@ use crate::splitting::{Share, Split, VatRate};
 pub(crate) fn resplit(
     conn: &mut DbConnection,
     caller: &Caller,
-    today: NaiveDate,
-    vat: VatRate,
+    ctx: &ChangeContext,
     id: CohortId,
     change: SplitChange,
     description: String,
 ) -> Result<(i32, Split), AppError> {
+    let vat = ctx.vat();
     let record = super::find(conn, id)?;
     let rule = record.split_rule().ok_or_else(|| anyhow::anyhow!("confirmed cohort {id} has no split rule"))?;
     let previous = splits::current(conn, std::slice::from_ref(&record))?;
@@ -49,8 +50,10 @@ pub(crate) fn resplit(
         NewVersion { change, description, host, split: &split, parties: &parties, vat },
     )?;
     if is_invoiced(conn, id)? {
-        invoice_difference(conn, caller, today, id, &Invoiceable { split_id, shares: &split.shares })?;
+        invoice_difference(conn, caller, ctx.today, id, &Invoiceable { split_id, shares: &split.shares })?;
+        notices::invoicing_summaries(conn, id, version)?;
     }
+    notices::enrolment_summaries(conn, &ctx.settings.email, id, &format!("v{version}"))?;
     Ok((version, split))
 }
 
@@ -71,11 +74,11 @@ pub struct WithdrawInput {
 pub fn withdraw(
     conn: &mut DbConnection,
     caller: &Caller,
-    today: NaiveDate,
-    vat: VatRate,
+    ctx: &ChangeContext,
     id: CohortId,
     input: WithdrawInput,
 ) -> Result<CohortView, AppError> {
+    let (today, vat) = (ctx.today, ctx.vat());
     crate::db::write_transaction(conn, |conn| {
         let record = super::lock(conn, id)?;
         let rows = super::allocations(conn, id)?;
@@ -132,6 +135,8 @@ pub fn withdraw(
                 Some(agreement.id),
                 json!({ "seats": seats, "after_deadline": true, "still_paid": true }),
             )?;
+            let cause = format!("late-withdrawal:{}", now().and_utc().timestamp_micros());
+            notices::enrolment_summaries(conn, &ctx.settings.email, id, &cause)?;
             return super::get(conn, caller, today, id, vat);
         }
 
@@ -174,7 +179,7 @@ pub fn withdraw(
             ))
             .execute(conn)?;
         let description = format!("{} withdrew {seats} seats ({})", agreement.reference, caller.email);
-        let (version, _) = resplit(conn, caller, today, vat, id, SplitChange::Withdraw, description)?;
+        let (version, _) = resplit(conn, caller, ctx, id, SplitChange::Withdraw, description)?;
         audit::record(
             conn,
             caller,
@@ -217,11 +222,11 @@ pub struct CancelInput {
 pub fn cancel(
     conn: &mut DbConnection,
     caller: &Caller,
-    today: NaiveDate,
-    vat: VatRate,
+    ctx: &ChangeContext,
     id: CohortId,
     input: CancelInput,
 ) -> Result<CohortView, AppError> {
+    let (today, vat) = (ctx.today, ctx.vat());
     caller.require_coordinator("cancel cohorts")?;
     crate::db::write_transaction(conn, |conn| {
         let record = super::lock(conn, id)?;
@@ -264,7 +269,10 @@ pub fn cancel(
         )?;
         if is_invoiced(conn, id)? {
             invoice_difference(conn, caller, today, id, &Invoiceable { split_id, shares: &zero.shares })?;
+            notices::invoicing_summaries(conn, id, version)?;
         }
+        let organisations = super::allocations(conn, id)?.iter().map(|r| r.organisation_id).collect();
+        notices::cancellation_notices(conn, id, &organisations, reason.as_deref())?;
         audit::record(
             conn,
             caller,

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::ChangeContext;
 use super::records::{AllocationRecord, CohortRecord, CohortStatus};
 use super::splits::{self, NewVersion, SplitChange};
 use super::views::CohortView;
@@ -16,6 +17,7 @@ use crate::audit::{self, AuditAction};
 use crate::config::PricingSettings;
 use crate::db::DbConnection;
 use crate::db::schema::cohorts;
+use crate::email::notices;
 use crate::error::{AppError, Problems};
 use crate::ids::{AgreementId, CohortId, OrganisationId};
 use crate::invoicing::ledger;
@@ -60,12 +62,12 @@ struct Terms {
 pub fn confirm(
     conn: &mut DbConnection,
     caller: &Caller,
-    today: NaiveDate,
-    pricing: &PricingSettings,
+    ctx: &ChangeContext,
     id: CohortId,
     input: ConfirmInput,
 ) -> Result<CohortView, AppError> {
     caller.require_coordinator("confirm cohorts")?;
+    let (today, pricing) = (ctx.today, &ctx.settings.pricing);
     crate::db::write_transaction(conn, |conn| {
         let record = super::lock(conn, id)?;
         let rows = super::allocations(conn, id)?;
@@ -146,6 +148,7 @@ pub fn confirm(
                 "shares": split.shares.iter().map(|s| json!({"agreement_id": s.agreement_id, "amount_ore": s.amount_ore})).collect::<Vec<_>>(),
             }),
         )?;
+        notices::enrolment_summaries(conn, &ctx.settings.email, id, &format!("v{version}"))?;
         super::get(conn, caller, today, id, pricing.vat())
     })
 }

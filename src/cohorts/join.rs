@@ -6,12 +6,12 @@
 //! the seats still fit, so concurrent joins can never overbook, on SQLite
 //! and PostgreSQL alike. A join that loses the race reads again and retries.
 
-use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::ChangeContext;
 use super::changes::resplit;
 use super::open_seats::{may_join, released_extras};
 use super::records::{CohortRecord, CohortStatus};
@@ -27,7 +27,6 @@ use crate::invoicing::ledger;
 use crate::registry::needs::{OPEN, ValidNeed, agreement_for_caller};
 use crate::registry::term::Term;
 use crate::registry::{now, required_text};
-use crate::splitting::VatRate;
 
 /// How often a join re-reads the cohort after losing a race before it gives up.
 const ATTEMPTS: usize = 200;
@@ -51,11 +50,11 @@ pub struct JoinInput {
 pub fn join(
     conn: &mut DbConnection,
     caller: &Caller,
-    today: NaiveDate,
-    vat: VatRate,
+    ctx: &ChangeContext,
     id: CohortId,
     input: JoinInput,
 ) -> Result<CohortView, AppError> {
+    let (today, vat) = (ctx.today, ctx.vat());
     crate::db::write_transaction(conn, |conn| {
         let record = super::lock(conn, id)?;
         let agreement = agreement_for_caller(conn, caller, AgreementId(input.agreement_id))?;
@@ -120,7 +119,7 @@ pub fn join(
         let mut details = json!({ "seats": seats, "need_id": need });
         if record.status() == CohortStatus::Confirmed {
             let description = format!("{} joined with {seats} seats ({})", agreement.reference, caller.email);
-            let (version, split) = resplit(conn, caller, today, vat, id, SplitChange::Join, description)?;
+            let (version, split) = resplit(conn, caller, ctx, id, SplitChange::Join, description)?;
             let own: Vec<_> = split.shares.into_iter().filter(|s| s.agreement_id == agreement.id).collect();
             let shortfalls = ledger::shortfalls(conn, id, &own)?;
             if !shortfalls.is_empty() {

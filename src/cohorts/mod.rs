@@ -12,14 +12,33 @@ mod records;
 pub mod splits;
 mod views;
 
+use std::sync::Arc;
+
+use chrono::NaiveDate;
 use diesel::prelude::*;
 pub use records::{AllocationRecord, CohortRecord, CohortStatus};
 pub use views::{AllocationView, CohortFilter, CohortView, PerSeatPreview, get, list, load_views};
 
+use crate::config::Settings;
 use crate::db::DbConnection;
 use crate::db::schema::{cohort_allocations, cohorts};
 use crate::error::AppError;
 use crate::ids::CohortId;
+use crate::splitting::VatRate;
+
+/// What a change to a cohort needs besides the database and the caller:
+/// the day it happens, and the settings for pricing and e-mail.
+#[derive(Clone)]
+pub struct ChangeContext {
+    pub today: NaiveDate,
+    pub settings: Arc<Settings>,
+}
+
+impl ChangeContext {
+    pub fn vat(&self) -> VatRate {
+        self.settings.pricing.vat()
+    }
+}
 
 /// Reads a cohort that is about to change, holding its row until the
 /// transaction ends: an UPDATE that changes nothing still takes the row

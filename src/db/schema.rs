@@ -13,6 +13,7 @@ diesel::table! {
         finance_email -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        language -> Text,
     }
 }
 
@@ -224,6 +225,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    email_outbox (id) {
+        id -> BigInt,
+        idempotency_key -> Text,
+        coalesce_key -> Nullable<Text>,
+        kind -> Text,
+        organisation_id -> Nullable<BigInt>,
+        cohort_id -> Nullable<BigInt>,
+        to_address -> Text,
+        subject -> Text,
+        html_body -> Text,
+        text_body -> Text,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        due_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(agreements -> organisations (organisation_id));
 diesel::joinable!(needs -> agreements (agreement_id));
 diesel::joinable!(needs -> courses (course_id));
@@ -259,4 +284,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     split_shares,
     invoice_lines,
     audit_log,
+    email_outbox,
 );

@@ -18,6 +18,7 @@ use crate::audit::{self, AuditAction};
 use crate::cohorts::{self, CohortStatus};
 use crate::db::DbConnection;
 use crate::db::schema::{agreements, cohorts as cohort_table, courses, invoice_lines, organisations, split_versions};
+use crate::email::notices;
 use crate::error::{AppError, Problems};
 use crate::ids::{AgreementId, CohortId, InvoiceLineId, OrganisationId, SplitId};
 use crate::money::Ore;
@@ -150,6 +151,7 @@ pub fn invoice(
         let target = Invoiceable { split_id: version.id, shares };
         let written = invoice_difference(conn, caller, today, id, &target)?;
         if written > 0 {
+            notices::invoicing_summaries(conn, id, version.version)?;
             audit::record(
                 conn,
                 caller,
@@ -163,6 +165,11 @@ pub fn invoice(
         let totals = InvoicingTotals::of(&lines);
         Ok((CohortInvoicing { cohort_id: id, split_version: version.version, lines, totals }, written > 0))
     })
+}
+
+/// A cohort's invoicing lines, oldest first.
+pub(crate) fn cohort_lines(conn: &mut DbConnection, cohort: CohortId) -> Result<Vec<InvoicingLine>, AppError> {
+    lines(conn, LineFilter::Cohort(cohort))
 }
 
 /// Which lines to read.

@@ -65,6 +65,7 @@ fn load(conn: &mut DbConnection, today: NaiveDate, limits: &AgreementSettings) -
                 employees: i64::from(o.employees),
                 coordinator_email: o.coordinator_email.into(),
                 finance_email: o.finance_email.into(),
+                language: None,
             },
         )?;
         organisation_ids.insert(o.org_number, created.id);

@@ -27,6 +27,18 @@ pub(crate) mod utc_timestamp {
     pub fn serialize<S: Serializer>(at: &NaiveDateTime, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(&at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
     }
+
+    pub mod option {
+        use chrono::NaiveDateTime;
+        use serde::Serializer;
+
+        pub fn serialize<S: Serializer>(at: &Option<NaiveDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
+            match at {
+                Some(at) => super::serialize(at, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+    }
 }
 
 /// A required text field: trimmed, not empty, not absurdly long.

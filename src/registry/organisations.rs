@@ -38,6 +38,9 @@ pub struct Organisation {
     #[serde(with = "super::utc_timestamp")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
+    /// The language of its e-mails: `sv` (Swedish) or `en` (English).
+    #[schema(example = "sv")]
+    pub language: String,
 }
 
 /// What a client sends to register an organisation.
@@ -52,6 +55,9 @@ pub struct OrganisationInput {
     pub employees: i64,
     pub coordinator_email: String,
     pub finance_email: String,
+    /// `sv` (the default) or `en`: the language of its e-mails.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// A partial update: only the fields given change.
@@ -64,7 +70,11 @@ pub struct OrganisationPatch {
     pub employees: Option<i64>,
     pub coordinator_email: Option<String>,
     pub finance_email: Option<String>,
+    pub language: Option<String>,
 }
+
+/// The languages e-mails are written in.
+pub const LANGUAGES: [&str; 2] = ["sv", "en"];
 
 #[derive(Debug, Clone, Insertable, AsChangeset)]
 #[diesel(table_name = organisations)]
@@ -75,6 +85,7 @@ struct ValidOrganisation {
     employees: i32,
     coordinator_email: String,
     finance_email: String,
+    language: String,
 }
 
 impl OrganisationInput {
@@ -99,6 +110,10 @@ impl OrganisationInput {
         );
         let coordinator_email = problems.check("coordinator_email", parse_email(&self.coordinator_email));
         let finance_email = problems.check("finance_email", parse_email(&self.finance_email));
+        let language = self.language.as_deref().map_or("sv", str::trim).to_owned();
+        if !LANGUAGES.contains(&language.as_str()) {
+            problems.add("language", format!("{language:?} is not a language we write in; use sv or en"));
+        }
         problems.into_result()?;
         Ok(ValidOrganisation {
             org_number: org_number.expect("checked").to_string(),
@@ -107,6 +122,7 @@ impl OrganisationInput {
             employees: employees.expect("checked"),
             coordinator_email: coordinator_email.expect("checked"),
             finance_email: finance_email.expect("checked"),
+            language,
         })
     }
 }
@@ -120,6 +136,7 @@ impl OrganisationPatch {
             employees: self.employees.unwrap_or(i64::from(current.employees)),
             coordinator_email: self.coordinator_email.unwrap_or_else(|| current.coordinator_email.clone()),
             finance_email: self.finance_email.unwrap_or_else(|| current.finance_email.clone()),
+            language: Some(self.language.unwrap_or_else(|| current.language.clone())),
         }
     }
 }
@@ -196,6 +213,7 @@ mod tests {
             employees: 8_600,
             coordinator_email: "kompetens@sundsvall.se".into(),
             finance_email: "ekonomi@sundsvall.se".into(),
+            language: None,
         }
     }
 
@@ -204,6 +222,9 @@ mod tests {
         let valid = input().validate().unwrap();
         assert_eq!(valid.org_number, "212000-2411");
         assert_eq!(valid.name, "Sundsvalls kommun");
+        assert_eq!(valid.language, "sv", "Swedish unless asked");
+        let english = OrganisationInput { language: Some(" en ".into()), ..input() }.validate().unwrap();
+        assert_eq!(english.language, "en");
     }
 
     #[test]
@@ -215,10 +236,14 @@ mod tests {
             employees: 0,
             coordinator_email: "kompetens".into(),
             finance_email: "ekonomi@".into(),
+            language: Some("de".into()),
         };
         let AppError::Validation { fields, .. } = bad.validate().unwrap_err() else { panic!("not a validation error") };
         let named: Vec<&str> = fields.keys().map(String::as_str).collect();
-        assert_eq!(named, ["coordinator_email", "employees", "finance_email", "kind", "name", "org_number"]);
+        assert_eq!(
+            named,
+            ["coordinator_email", "employees", "finance_email", "kind", "language", "name", "org_number"]
+        );
         assert!(fields["org_number"].contains("check digit"));
     }
 

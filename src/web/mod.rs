@@ -30,6 +30,11 @@ impl AppState {
     pub fn today(&self) -> NaiveDate {
         chrono::Local::now().date_naive()
     }
+
+    /// Today and the settings, for a change to a cohort.
+    pub fn change_context(&self) -> crate::cohorts::ChangeContext {
+        crate::cohorts::ChangeContext { today: self.today(), settings: Arc::clone(&self.settings) }
+    }
 }
 
 /// Mounts every route.

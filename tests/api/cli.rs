@@ -13,6 +13,8 @@ use crate::helpers::{TestDatabase, backends, spawn_on};
 fn strumpavtal(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_strumpavtal"));
     command.env("STRUMPAVTAL__DATABASE__URL", database_url).env("STRUMPAVTAL__SERVER__BIND", "127.0.0.1:0");
+    // The file transport's e-mails go to a temporary folder, not the repository.
+    command.env("STRUMPAVTAL__EMAIL__FILE_DIR", std::env::temp_dir().join("strumpavtal-test-outbox"));
     command
 }
 

@@ -100,12 +100,21 @@ pub fn test_settings(url: &str) -> Settings {
     settings.server.workers = 1;
     settings.database.url = url.into();
     settings.database.pool_size = 4;
+    // Tests about e-mail start a worker with an SMTP server of their own;
+    // the others leave what they queue in the outbox table.
+    settings.email.worker = false;
     settings
 }
 
 /// Starts the application on a database (migrating it) and makes a coordinator.
 pub async fn spawn_on(database: &TestDatabase) -> TestApp {
-    let settings = test_settings(&database.url);
+    spawn_with(database, |_| {}).await
+}
+
+/// As `spawn_on`, with the test settings changed by `adjust` first.
+pub async fn spawn_with(database: &TestDatabase, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_settings(&database.url);
+    adjust(&mut settings);
     let app = Application::build(settings.clone()).expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool().clone();
@@ -289,4 +298,98 @@ pub fn active_period() -> (String, String) {
 pub fn term(n: usize) -> String {
     let first = Term::first_not_begun(chrono::Local::now().date_naive());
     std::iter::successors(Some(first), |t| Some(t.next())).nth(n).unwrap().to_string()
+}
+
+/// A real SMTP server on loopback: aiosmtpd (from PyPI), keeping what it
+/// receives as files in a maildir of its own. Stopped when dropped.
+pub struct SmtpServer {
+    pub port: u16,
+    maildir: tempfile::TempDir,
+    child: Option<std::process::Child>,
+}
+
+impl SmtpServer {
+    /// On a port of its own.
+    pub fn start() -> Self {
+        Self::start_on(free_port())
+    }
+
+    pub fn start_on(port: u16) -> Self {
+        let maildir = tempfile::tempdir().expect("a maildir");
+        let mut server = Self { port, maildir, child: None };
+        server.listen();
+        server
+    }
+
+    /// Starts listening (again), keeping what was received.
+    pub fn listen(&mut self) {
+        let child = std::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", self.port)])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            // A folder that does not exist yet: the handler makes the maildir's own folders only then.
+            .arg(self.maildir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd starts (pip install aiosmtpd)");
+        self.child = Some(child);
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "aiosmtpd did not listen on {}", self.port);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops listening, as a server that goes down.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Every message received so far, raw.
+    pub fn received(&self) -> Vec<Vec<u8>> {
+        let new = self.maildir.path().join("mail").join("new");
+        let mut files: Vec<_> =
+            std::fs::read_dir(&new).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        files.sort();
+        files.iter().map(|f| std::fs::read(f).expect("a message")).collect()
+    }
+
+    /// Waits until at least `n` messages have arrived, then a little longer
+    /// for any that should not come, and returns them all.
+    pub async fn wait_for(&self, n: usize) -> Vec<Vec<u8>> {
+        let started = std::time::Instant::now();
+        while self.received().len() < n {
+            assert!(started.elapsed() < Duration::from_secs(30), "{} of {n} e-mails arrived", self.received().len());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        self.received()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A port nothing listens on (the OS's pick, released at once).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+/// Settings for a worker that sends through `port` and retries quickly.
+pub fn smtp_to(settings: &mut Settings, port: u16) {
+    use strumpavtal::config::{EmailTransport, SmtpTls};
+    settings.email.transport = EmailTransport::Smtp;
+    settings.email.smtp_host = "127.0.0.1".into();
+    settings.email.smtp_port = port;
+    settings.email.smtp_tls = SmtpTls::None;
+    settings.email.worker = true;
+    settings.email.backoff_seconds = 0.2;
+    settings.email.coalesce_seconds = 0.0;
+    settings.email.poll_interval_ms = 50;
+    settings.email.max_attempts = 30;
 }

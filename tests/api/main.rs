@@ -6,6 +6,7 @@ mod agreements;
 mod cli;
 mod courses;
 mod demand;
+mod email;
 mod helpers;
 mod import;
 mod needs;

@@ -97,9 +97,8 @@ pub async fn join_cohort(
     body: JsonBody<JoinInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = CohortId(id.into_inner());
-    let today = state.today();
-    let vat = state.settings.pricing.vat();
-    let cohort = db::run(&state.pool, move |conn| join::join(conn, &caller, today, vat, id, body.0)).await?;
+    let ctx = state.change_context();
+    let cohort = db::run(&state.pool, move |conn| join::join(conn, &caller, &ctx, id, body.0)).await?;
     Ok(HttpResponse::Ok().json(cohort))
 }
 
@@ -136,9 +135,8 @@ pub async fn confirm(
     body: JsonBody<ConfirmInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = CohortId(id.into_inner());
-    let today = state.today();
-    let pricing = state.settings.pricing.clone();
-    let cohort = db::run(&state.pool, move |conn| confirm::confirm(conn, &caller, today, &pricing, id, body.0)).await?;
+    let ctx = state.change_context();
+    let cohort = db::run(&state.pool, move |conn| confirm::confirm(conn, &caller, &ctx, id, body.0)).await?;
     Ok(HttpResponse::Ok().json(cohort))
 }
 
@@ -168,9 +166,8 @@ pub async fn withdraw(
     body: JsonBody<WithdrawInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = CohortId(id.into_inner());
-    let today = state.today();
-    let vat = state.settings.pricing.vat();
-    let cohort = db::run(&state.pool, move |conn| changes::withdraw(conn, &caller, today, vat, id, body.0)).await?;
+    let ctx = state.change_context();
+    let cohort = db::run(&state.pool, move |conn| changes::withdraw(conn, &caller, &ctx, id, body.0)).await?;
     Ok(HttpResponse::Ok().json(cohort))
 }
 
@@ -188,9 +185,8 @@ pub async fn cancel(
     body: JsonBody<CancelInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = CohortId(id.into_inner());
-    let today = state.today();
-    let vat = state.settings.pricing.vat();
-    let cohort = db::run(&state.pool, move |conn| changes::cancel(conn, &caller, today, vat, id, body.0)).await?;
+    let ctx = state.change_context();
+    let cohort = db::run(&state.pool, move |conn| changes::cancel(conn, &caller, &ctx, id, body.0)).await?;
     Ok(HttpResponse::Ok().json(cohort))
 }
 

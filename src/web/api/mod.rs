@@ -9,6 +9,7 @@ pub mod health;
 pub mod needs;
 pub mod openapi;
 pub mod organisations;
+pub mod outbox;
 
 use actix_web::web;
 
@@ -21,4 +22,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     demand::configure(cfg);
     cohorts::configure(cfg);
     audit::configure(cfg);
+    outbox::configure(cfg);
 }

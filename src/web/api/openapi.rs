@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{agreements, audit, cohorts, courses, demand, health, needs, organisations};
+use super::{agreements, audit, cohorts, courses, demand, health, needs, organisations, outbox};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,12 +20,14 @@ use super::{agreements, audit, cohorts, courses, demand, health, needs, organisa
         cohorts::confirm, cohorts::splits, cohorts::withdraw, cohorts::cancel, cohorts::invoice,
         organisations::invoicing, organisations::invoicing_csv, organisations::invoicing_xlsx,
         audit::list,
+        outbox::list, outbox::retry,
     ),
     modifiers(&BearerAuth),
     tags((name = "registry", description = "Organisations, agreements and the course catalogue"),
          (name = "needs", description = "Needs inventories and aggregated demand"),
          (name = "planning", description = "Plans, cohorts, open seats and joins"),
          (name = "splits", description = "Confirming cohorts, cost splits, budgets, invoicing and the audit log"),
+         (name = "email", description = "The outbox of e-mails and their delivery"),
          (name = "operations", description = "Health"))
 )]
 pub struct ApiDoc;

@@ -1,0 +1,2 @@
+DROP TABLE email_outbox;
+ALTER TABLE organisations DROP COLUMN language;

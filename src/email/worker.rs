@@ -1,0 +1,74 @@
+//! The worker `serve` starts: it sends due e-mails from the outbox, one
+//! claim at a time, and records each outcome. Failures wait out an
+//! exponential backoff; after `email.max_attempts` an e-mail is `failed`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::outbox::{self, OutboxEmail};
+use super::transport::Mailer;
+use crate::config::EmailSettings;
+use crate::db::{self, DbPool};
+use crate::error::AppError;
+
+/// Sends e-mail until the future is dropped (when the server stops).
+pub async fn run(pool: DbPool, settings: EmailSettings) {
+    let mailer = match Mailer::from_settings(&settings) {
+        Ok(mailer) => Arc::new(mailer),
+        Err(error) => {
+            tracing::error!(%error, "e-mail is not sent: the transport cannot be set up");
+            return;
+        }
+    };
+    let idle = Duration::from_millis(settings.poll_interval_ms.max(10));
+    loop {
+        match send_due(&pool, &mailer, &settings).await {
+            Ok(sent) if sent > 0 => continue,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "the e-mail worker could not read the outbox"),
+        }
+        actix_web::rt::time::sleep(idle).await;
+    }
+}
+
+/// Sends due e-mails until none is left; returns how many it tried.
+pub async fn send_due(pool: &DbPool, mailer: &Arc<Mailer>, settings: &EmailSettings) -> Result<usize, AppError> {
+    let lease = seconds(settings.lease_seconds);
+    let mut tried = 0;
+    while let Some(email) = db::run(pool, move |conn| outbox::claim_next(conn, lease)).await? {
+        let sender = Arc::clone(mailer);
+        let (email, outcome) = actix_web::web::block(move || {
+            let outcome = sender.send(&email);
+            (email, outcome)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("the send task failed: {e}")))?;
+        record(pool, email, outcome, settings).await?;
+        tried += 1;
+    }
+    Ok(tried)
+}
+
+async fn record(
+    pool: &DbPool,
+    email: OutboxEmail,
+    outcome: Result<(), String>,
+    settings: &EmailSettings,
+) -> Result<(), AppError> {
+    let (max_attempts, first_backoff) = (settings.max_attempts, seconds(settings.backoff_seconds));
+    match outcome {
+        Ok(()) => {
+            tracing::info!(id = %email.id, to = %email.to_address, "e-mail sent");
+            db::run(pool, move |conn| outbox::mark_sent(conn, email.id)).await
+        }
+        Err(error) => {
+            tracing::warn!(id = %email.id, attempt = email.attempts, %error, "e-mail not sent");
+            db::run(pool, move |conn| outbox::mark_failed(conn, &email, &error, max_attempts, first_backoff)).await
+        }
+    }
+}
+
+fn seconds(value: f64) -> chrono::Duration {
+    // Settings keep these between 0 and a day, so the milliseconds fit.
+    chrono::Duration::milliseconds((value * 1000.0).round() as i64)
+}
