@@ -35,4 +35,6 @@ typed_id!(
     InvoiceLineId,
     AuditEntryId,
     OutboxId,
+    ParticipantId,
+    WaitlistId,
 );

@@ -19,6 +19,7 @@ pub mod cohorts;
 pub mod config;
 pub mod db;
 pub mod email;
+pub mod enrolment;
 pub mod error;
 pub mod ids;
 pub mod invoicing;

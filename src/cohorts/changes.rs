@@ -16,6 +16,7 @@ use crate::audit::{self, AuditAction};
 use crate::db::DbConnection;
 use crate::db::schema::{cohort_allocations, cohorts, needs};
 use crate::email::notices;
+use crate::enrolment::participants;
 use crate::error::{AppError, Problems};
 use crate::ids::{AgreementId, CohortId};
 use crate::invoicing::invoice::{Invoiceable, invoice_difference, is_invoiced};
@@ -116,7 +117,25 @@ pub fn withdraw(
             }
         };
 
+        // Seats the agreement takes, extra seats included, and its named participants.
+        let capacity: i32 = own.iter().map(|r| r.seats + r.extra_seats - r.withdrawn_seats).sum();
+        let named = participants::named(conn, id, agreement.id)?;
+        let too_few_left = |left: i32| {
+            (named > i64::from(left)).then(|| {
+                AppError::conflict(
+                    "seats",
+                    format!(
+                        "agreement {} has named {named} participants and would keep {left} seats; withdraw participants first",
+                        agreement.reference
+                    ),
+                )
+            })
+        };
+
         if !record.changeable_on(today) {
+            if let Some(error) = too_few_left(capacity - seats) {
+                return Err(error);
+            }
             let mut left = seats;
             for row in own {
                 let take = left.min(row.seats - row.withdrawn_seats);
@@ -170,6 +189,9 @@ pub fn withdraw(
                     .execute(conn)?;
             }
             shrink_need(conn, row.need_id, take)?;
+        }
+        if let Some(error) = too_few_left(capacity - seats - extra_removed) {
+            return Err(error);
         }
         diesel::update(cohorts::table.find(id))
             .set((

@@ -249,6 +249,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    participants (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        agreement_id -> BigInt,
+        organisation_id -> BigInt,
+        name -> Text,
+        email -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    waitlist (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        agreement_id -> BigInt,
+        organisation_id -> BigInt,
+        need_id -> Nullable<BigInt>,
+        seats -> Integer,
+        status -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+        promoted_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(agreements -> organisations (organisation_id));
 diesel::joinable!(needs -> agreements (agreement_id));
 diesel::joinable!(needs -> courses (course_id));
@@ -268,6 +297,7 @@ diesel::joinable!(split_shares -> split_versions (split_id));
 diesel::joinable!(invoice_lines -> split_versions (split_id));
 diesel::joinable!(invoice_lines -> agreements (agreement_id));
 diesel::joinable!(invoice_lines -> cohorts (cohort_id));
+diesel::joinable!(participants -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -285,4 +315,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     invoice_lines,
     audit_log,
     email_outbox,
+    participants,
+    waitlist,
 );

@@ -14,6 +14,7 @@ use crate::cohorts::{self, CohortRecord};
 use crate::config::EmailSettings;
 use crate::db::DbConnection;
 use crate::db::schema::{agreements, courses, organisations};
+use crate::enrolment::participants;
 use crate::error::AppError;
 use crate::ids::{AgreementId, CohortId, OrganisationId};
 use crate::invoicing::{InvoicingTotals, invoice, ledger};
@@ -133,7 +134,7 @@ pub fn enrolment_summaries(
             organisation: person.name.clone(),
             course: course.clone(),
             seats: seats.into_iter().collect(),
-            participants: Vec::new(),
+            participants: participants::names_of(conn, cohort, *org)?,
             partners: people.iter().filter(|(other, _)| *other != org).map(|(_, p)| p.name.clone()).collect(),
             split_rule: rule,
             amount: own.iter().map(|s| s.amount_ore).sum(),

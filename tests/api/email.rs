@@ -21,8 +21,9 @@ async fn municipality(app: &TestApp, org_number: &str, name: &str, short: &str, 
 }
 
 /// Sundsvall (Swedish) and Ånge (English) with 3 seats each in a proposed
-/// cohort: 15 000 000 öre in all, 7 500 000 each by `per_seat`.
-async fn cohort_of_two(app: &TestApp) -> i64 {
+/// cohort: 15 000 000 öre in all, 7 500 000 each by `per_seat`. Returns the
+/// cohort and Ånge's agreement.
+async fn cohort_of_two(app: &TestApp) -> (i64, i64) {
     let sundsvall = municipality(app, "212000-2411", "Sundsvalls kommun", "sundsvall", "sv").await;
     let ange = municipality(app, "212000-2387", "Ånge kommun", "ange", "en").await;
     app.course("MAIL1", 2, 10).await;
@@ -30,7 +31,7 @@ async fn cohort_of_two(app: &TestApp) -> i64 {
     app.need(ange, "MAIL1", 3, (&term(0), &term(0))).await;
     let (status, plan) = answer(app.post("/api/v1/plans", &json!({})).await).await;
     assert_eq!(status, StatusCode::CREATED, "{plan}");
-    plan["cohorts"][0]["id"].as_i64().unwrap()
+    (plan["cohorts"][0]["id"].as_i64().unwrap(), ange)
 }
 
 /// A received message: to, subject, Reply-To, Message-ID, text part, HTML part.
@@ -75,7 +76,7 @@ async fn confirming_and_invoicing_mail_each_organisation_once() {
         let smtp = SmtpServer::start();
         let database = crate::helpers::TestDatabase::create(backend);
         let app = spawn_with(&database, |s| smtp_to(s, smtp.port)).await;
-        let cohort = cohort_of_two(&app).await;
+        let (cohort, _) = cohort_of_two(&app).await;
 
         let (status, _) = answer(app.post(&format!("/api/v1/cohorts/{cohort}/confirm"), &json!({})).await).await;
         assert_eq!(status, StatusCode::OK);
@@ -135,7 +136,7 @@ async fn e_mail_waits_for_the_smtp_server_and_arrives_once() {
         let port = free_port();
         let database = crate::helpers::TestDatabase::create(backend);
         let app = spawn_with(&database, |s| smtp_to(s, port)).await;
-        let cohort = cohort_of_two(&app).await;
+        let (cohort, _) = cohort_of_two(&app).await;
         let (status, _) = answer(app.post(&format!("/api/v1/cohorts/{cohort}/confirm"), &json!({})).await).await;
         assert_eq!(status, StatusCode::OK);
 
@@ -177,7 +178,7 @@ async fn a_failed_e_mail_can_be_retried() {
             s.email.max_attempts = 2;
         })
         .await;
-        let cohort = cohort_of_two(&app).await;
+        let (cohort, _) = cohort_of_two(&app).await;
         let (status, _) = answer(app.post(&format!("/api/v1/cohorts/{cohort}/confirm"), &json!({})).await).await;
         assert_eq!(status, StatusCode::OK);
         let started = std::time::Instant::now();
@@ -200,5 +201,37 @@ async fn a_failed_e_mail_can_be_retried() {
         assert_eq!(status, StatusCode::CONFLICT, "a sent e-mail is not retried: {error}");
         let organisation = app.user(strumpavtal::access::Role::Organisation, Some("212000-2387"));
         assert_eq!(app.get_as(&organisation, "/api/v1/outbox").await.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn a_burst_of_changes_makes_one_summary_naming_the_participants() {
+    for backend in crate::helpers::backends() {
+        let smtp = SmtpServer::start();
+        let database = crate::helpers::TestDatabase::create(backend);
+        let app = spawn_with(&database, |s| {
+            smtp_to(s, smtp.port);
+            s.email.coalesce_seconds = 1.5;
+        })
+        .await;
+        let (cohort, ange) = cohort_of_two(&app).await;
+        let (status, _) = answer(app.post(&format!("/api/v1/cohorts/{cohort}/confirm"), &json!({})).await).await;
+        assert_eq!(status, StatusCode::OK);
+        for (name, address) in [("Anna Berg", "anna.berg@ange.example"), ("Bo Ek", "bo.ek@ange.example")] {
+            let body = json!({"agreement_id": ange, "name": name, "email": address});
+            let (status, added) =
+                answer(app.post(&format!("/api/v1/cohorts/{cohort}/participants"), &body).await).await;
+            assert_eq!(status, StatusCode::CREATED, "{added}");
+        }
+        // Three changes, one summary per organisation, with the latest content.
+        let received = by_recipient(&smtp.wait_for(2).await);
+        assert_eq!(received.len(), 2, "a burst is one e-mail per organisation");
+        let (ange_mail, sundsvall_mail) = (&received[0], &received[1]);
+        assert_eq!(ange_mail.to, "kompetens@ange.example");
+        for part in [&ange_mail.text, &ange_mail.html] {
+            assert!(part.contains("Anna Berg") && part.contains("bo.ek@ange.example"), "{part}");
+        }
+        assert!(!sundsvall_mail.text.contains("Anna Berg"), "partners' names stay private");
+        assert_eq!(outbox(&app).await.len(), 2);
     }
 }

@@ -7,6 +7,7 @@ mod cli;
 mod courses;
 mod demand;
 mod email;
+mod enrolment;
 mod helpers;
 mod import;
 mod needs;

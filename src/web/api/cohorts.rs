@@ -10,8 +10,9 @@ use crate::cohorts::plans::{self, PlanView};
 use crate::cohorts::splits::{self, SplitVersionView};
 use crate::cohorts::{self, CohortFilter, CohortView};
 use crate::db;
+use crate::enrolment::participants::{self, CohortParticipants, ParticipantInput, ParticipantView, RemoveQuery};
 use crate::error::AppError;
-use crate::ids::{CohortId, PlanId};
+use crate::ids::{CohortId, ParticipantId, PlanId};
 use crate::invoicing::invoice::{self, CohortInvoicing};
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
@@ -28,6 +29,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/cohorts/{id}/withdraw").route(web::post().to(withdraw)))
         .service(web::resource("/cohorts/{id}/cancel").route(web::post().to(cancel)))
         .service(web::resource("/cohorts/{id}/invoice").route(web::post().to(invoice)))
+        .service(
+            web::resource("/cohorts/{id}/participants")
+                .route(web::post().to(add_participant))
+                .route(web::get().to(list_participants)),
+        )
+        .service(
+            web::resource("/cohorts/{id}/participants/{participant_id}").route(web::delete().to(remove_participant)),
+        )
         .service(web::resource("/open-seats").route(web::get().to(open_seats)));
 }
 
@@ -202,4 +211,60 @@ pub async fn invoice(state: web::Data<AppState>, caller: Caller, id: web::Path<i
     let today = state.today();
     let (invoicing, written) = db::run(&state.pool, move |conn| invoice::invoice(conn, &caller, today, id)).await?;
     Ok(if written { HttpResponse::Created() } else { HttpResponse::Ok() }.json(invoicing))
+}
+
+/// Names a participant for one of an agreement's seats in a confirmed cohort
+/// (the organisation's own users, or coordinators). Never more participants
+/// than seats.
+#[utoipa::path(post, path = "/api/v1/cohorts/{id}/participants", operation_id = "add_participant", tag = "enrolment",
+    request_body = ParticipantInput, security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 201, body = ParticipantView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_participant(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<ParticipantInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = CohortId(id.into_inner());
+    let ctx = state.change_context();
+    let added = db::run(&state.pool, move |conn| participants::add(conn, &caller, &ctx, id, body.0)).await?;
+    Ok(HttpResponse::Created().json(added))
+}
+
+/// The cohort's participants: names and addresses of the caller's own
+/// organisation (all, for coordinators), and counts for every partner.
+#[utoipa::path(get, path = "/api/v1/cohorts/{id}/participants", operation_id = "list_participants", tag = "enrolment",
+    security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = CohortParticipants), (status = 404, body = ErrorBody)))]
+pub async fn list_participants(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = CohortId(id.into_inner());
+    let found = db::run(&state.pool, move |conn| participants::list(conn, &caller, id)).await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// Withdraws a participant and their seat: until the cancellation deadline
+/// the seat is freed and the split changes; after it the seat stays paid
+/// for. With `?keep_seat=true` only the name goes, for someone else to take.
+#[utoipa::path(delete, path = "/api/v1/cohorts/{id}/participants/{participant_id}", operation_id = "remove_participant",
+    tag = "enrolment", security(("bearer" = [])), params(("id" = i64, Path), ("participant_id" = i64, Path), RemoveQuery),
+    responses((status = 200, body = CohortParticipants), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn remove_participant(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(i64, i64)>,
+    query: web::Query<RemoveQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (cohort, participant) = path.into_inner();
+    let (cohort, participant) = (CohortId(cohort), ParticipantId(participant));
+    let ctx = state.change_context();
+    let query = query.into_inner();
+    let left = db::run(&state.pool, move |conn| participants::remove(conn, &caller, &ctx, cohort, participant, &query))
+        .await?;
+    Ok(HttpResponse::Ok().json(left))
 }

@@ -21,12 +21,14 @@ use super::{agreements, audit, cohorts, courses, demand, health, needs, organisa
         organisations::invoicing, organisations::invoicing_csv, organisations::invoicing_xlsx,
         audit::list,
         outbox::list, outbox::retry,
+        cohorts::add_participant, cohorts::list_participants, cohorts::remove_participant,
     ),
     modifiers(&BearerAuth),
     tags((name = "registry", description = "Organisations, agreements and the course catalogue"),
          (name = "needs", description = "Needs inventories and aggregated demand"),
          (name = "planning", description = "Plans, cohorts, open seats and joins"),
          (name = "splits", description = "Confirming cohorts, cost splits, budgets, invoicing and the audit log"),
+         (name = "enrolment", description = "Participants in confirmed cohorts"),
          (name = "email", description = "The outbox of e-mails and their delivery"),
          (name = "operations", description = "Health"))
 )]

@@ -1,0 +1,4 @@
+//! Enrolment: the people who take an organisation's seats in a confirmed
+//! cohort.
+
+pub mod participants;
