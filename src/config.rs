@@ -113,6 +113,8 @@ pub struct EmailSettings {
     pub lease_seconds: f64,
     /// Whether `serve` starts the worker that sends e-mail.
     pub worker: bool,
+    /// E-mails the worker sends at the same time.
+    pub senders: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -11,7 +11,9 @@ use crate::config::EmailSettings;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
 
-/// Sends e-mail until the future is dropped (when the server stops).
+/// Sends e-mail until the future is dropped (when the server stops), with
+/// `email.senders` senders side by side: each SMTP delivery spends most of
+/// its time waiting on the network, so several at once go faster.
 pub async fn run(pool: DbPool, settings: EmailSettings) {
     let mailer = match Mailer::from_settings(&settings) {
         Ok(mailer) => Arc::new(mailer),
@@ -20,9 +22,14 @@ pub async fn run(pool: DbPool, settings: EmailSettings) {
             return;
         }
     };
+    let senders = (0..settings.senders.max(1)).map(|_| sender(&pool, &mailer, &settings));
+    futures_util::future::join_all(senders).await;
+}
+
+async fn sender(pool: &DbPool, mailer: &Arc<Mailer>, settings: &EmailSettings) {
     let idle = Duration::from_millis(settings.poll_interval_ms.max(10));
     loop {
-        match send_due(&pool, &mailer, &settings).await {
+        match send_due(pool, mailer, settings).await {
             Ok(sent) if sent > 0 => continue,
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "the e-mail worker could not read the outbox"),

@@ -12,6 +12,7 @@ mod helpers;
 mod import;
 mod needs;
 mod organisations;
+mod outbox;
 mod planning;
 mod service;
 mod splits;
