@@ -16,7 +16,7 @@ use crate::audit::{self, AuditAction};
 use crate::db::DbConnection;
 use crate::db::schema::{cohort_allocations, cohorts, needs};
 use crate::email::notices;
-use crate::enrolment::participants;
+use crate::enrolment::{participants, waitlist};
 use crate::error::{AppError, Problems};
 use crate::ids::{AgreementId, CohortId};
 use crate::invoicing::invoice::{Invoiceable, invoice_difference, is_invoiced};
@@ -202,6 +202,7 @@ pub fn withdraw(
             .execute(conn)?;
         let description = format!("{} withdrew {seats} seats ({})", agreement.reference, caller.email);
         let (version, _) = resplit(conn, caller, ctx, id, SplitChange::Withdraw, description)?;
+        waitlist::promote(conn, caller, ctx, id)?;
         audit::record(
             conn,
             caller,

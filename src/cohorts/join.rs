@@ -21,9 +21,11 @@ use crate::access::Caller;
 use crate::audit::{self, AuditAction};
 use crate::db::DbConnection;
 use crate::db::schema::{cohort_allocations, cohorts, needs};
+use crate::enrolment::waitlist::{self, WaitlistEntryView};
 use crate::error::{AppError, Problems};
 use crate::ids::{AgreementId, CohortId, NeedId};
 use crate::invoicing::ledger;
+use crate::registry::agreements::Agreement;
 use crate::registry::needs::{OPEN, ValidNeed, agreement_for_caller};
 use crate::registry::term::Term;
 use crate::registry::{now, required_text};
@@ -47,13 +49,22 @@ pub struct JoinInput {
     pub override_budget_reason: Option<String>,
 }
 
+/// What a join did: took the seats, or put them on the waitlist.
+pub enum JoinOutcome {
+    Joined(Box<CohortView>),
+    Waitlisted(WaitlistEntryView),
+}
+
+/// Takes seats in a cohort for one of the caller's agreements, or, when
+/// fewer are open than asked for, puts the request on the cohort's waitlist
+/// in order of arrival.
 pub fn join(
     conn: &mut DbConnection,
     caller: &Caller,
     ctx: &ChangeContext,
     id: CohortId,
     input: JoinInput,
-) -> Result<CohortView, AppError> {
+) -> Result<JoinOutcome, AppError> {
     let (today, vat) = (ctx.today, ctx.vat());
     crate::db::write_transaction(conn, |conn| {
         let record = super::lock(conn, id)?;
@@ -91,79 +102,116 @@ pub fn join(
             "cohort" => AppError::conflict(field, problem),
             _ => AppError::field(field, problem),
         })?;
-        let need = need_for(conn, &record, &agreement, input.need_id, seats)?;
-        claim(conn, id, seats)?;
-        let at = now();
-        let existing = rows.iter().find(|r| r.need_id == need);
-        match existing {
-            Some(row) => {
-                diesel::update(cohort_allocations::table.find(row.id))
-                    .set(cohort_allocations::seats.eq(row.seats + seats))
-                    .execute(conn)?;
-            }
-            None => {
-                diesel::insert_into(cohort_allocations::table)
-                    .values((
-                        cohort_allocations::cohort_id.eq(id),
-                        cohort_allocations::need_id.eq(need),
-                        cohort_allocations::agreement_id.eq(agreement.id),
-                        cohort_allocations::organisation_id.eq(agreement.organisation_id),
-                        cohort_allocations::seats.eq(seats),
-                        cohort_allocations::extra_seats.eq(0),
-                        cohort_allocations::joined.eq(true),
-                        cohort_allocations::created_at.eq(at),
-                    ))
-                    .execute(conn)?;
-            }
+        if let Some(need) = input.need_id {
+            check_need(conn, &record, &agreement, NeedId(need), seats)?;
         }
-        let mut details = json!({ "seats": seats, "need_id": need });
-        if record.status() == CohortStatus::Confirmed {
-            let description = format!("{} joined with {seats} seats ({})", agreement.reference, caller.email);
-            let (version, split) = resplit(conn, caller, ctx, id, SplitChange::Join, description)?;
-            let own: Vec<_> = split.shares.into_iter().filter(|s| s.agreement_id == agreement.id).collect();
-            let shortfalls = ledger::shortfalls(conn, id, &own)?;
-            if !shortfalls.is_empty() {
-                let Some(reason) = &override_reason else { return Err(AppError::OverBudget(shortfalls)) };
-                let why = json!({ "reason": reason, "shortfalls": shortfalls });
-                audit::record(conn, caller, AuditAction::OverrideBudget, Some(id), Some(agreement.id), why)?;
-            }
-            details["split_version"] = json!(version);
+        if record.firm_seats + seats > record.max_participants {
+            let entry = waitlist::add(conn, caller, &record, &agreement, input.need_id.map(NeedId), seats)?;
+            return Ok(JoinOutcome::Waitlisted(entry));
         }
-        audit::record(conn, caller, AuditAction::Join, Some(id), Some(agreement.id), details)?;
-        super::get(conn, caller, today, id, vat)
+        take(conn, caller, ctx, &record, &agreement, input.need_id.map(NeedId), seats, override_reason.as_deref())?;
+        Ok(JoinOutcome::Joined(Box::new(super::get(conn, caller, today, id, vat)?)))
     })
 }
 
-/// The need the joined seats belong to: the one named, if it can take them,
-/// or a new one for exactly these seats in the cohort's term.
-fn need_for(
+/// Gives `agreement` `seats` firm seats in the cohort: under the need named
+/// (or a new one), releasing extra seats no longer needed, and, in a
+/// confirmed cohort, as a new split version charged to its budget. Fails
+/// with 409 when the seats are not open, or `over_budget` without an
+/// override reason.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn take(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    ctx: &ChangeContext,
+    record: &CohortRecord,
+    agreement: &Agreement,
+    need: Option<NeedId>,
+    seats: i32,
+    override_reason: Option<&str>,
+) -> Result<(), AppError> {
+    let id = record.id;
+    let need = match need {
+        Some(need) => check_need(conn, record, agreement, need, seats)?,
+        None => new_need(conn, record, agreement, seats)?,
+    };
+    claim(conn, id, seats)?;
+    let rows = super::allocations(conn, id)?;
+    match rows.iter().find(|r| r.need_id == need) {
+        Some(row) => {
+            diesel::update(cohort_allocations::table.find(row.id))
+                .set(cohort_allocations::seats.eq(row.seats + seats))
+                .execute(conn)?;
+        }
+        None => {
+            diesel::insert_into(cohort_allocations::table)
+                .values((
+                    cohort_allocations::cohort_id.eq(id),
+                    cohort_allocations::need_id.eq(need),
+                    cohort_allocations::agreement_id.eq(agreement.id),
+                    cohort_allocations::organisation_id.eq(agreement.organisation_id),
+                    cohort_allocations::seats.eq(seats),
+                    cohort_allocations::extra_seats.eq(0),
+                    cohort_allocations::joined.eq(true),
+                    cohort_allocations::created_at.eq(now()),
+                ))
+                .execute(conn)?;
+        }
+    }
+    let mut details = json!({ "seats": seats, "need_id": need });
+    if record.status() == CohortStatus::Confirmed {
+        let description = format!("{} joined with {seats} seats ({})", agreement.reference, caller.email);
+        let (version, split) = resplit(conn, caller, ctx, id, SplitChange::Join, description)?;
+        let own: Vec<_> = split.shares.into_iter().filter(|s| s.agreement_id == agreement.id).collect();
+        let shortfalls = ledger::shortfalls(conn, id, &own)?;
+        if !shortfalls.is_empty() {
+            let Some(reason) = override_reason else { return Err(AppError::OverBudget(shortfalls)) };
+            let why = json!({ "reason": reason, "shortfalls": shortfalls });
+            audit::record(conn, caller, AuditAction::OverrideBudget, Some(id), Some(agreement.id), why)?;
+        }
+        details["split_version"] = json!(version);
+    }
+    audit::record(conn, caller, AuditAction::Join, Some(id), Some(agreement.id), details)
+}
+
+/// A new need for exactly the joined seats in the cohort's term, so the next
+/// plan keeps counting them.
+fn new_need(
     conn: &mut DbConnection,
     cohort: &CohortRecord,
-    agreement: &crate::registry::agreements::Agreement,
-    need_id: Option<i64>,
+    agreement: &Agreement,
     seats: i32,
 ) -> Result<NeedId, AppError> {
-    let Some(need_id) = need_id else {
-        let id = diesel::insert_into(needs::table)
-            .values((
-                ValidNeed {
-                    agreement_id: agreement.id,
-                    course_id: cohort.course_id,
-                    seats,
-                    extra_seats: 0,
-                    earliest_term: cohort.term.clone(),
-                    latest_term: cohort.term.clone(),
-                    note: format!("Joined cohort {}", cohort.id),
-                },
-                needs::status.eq(OPEN),
-                needs::created_at.eq(now()),
-                needs::updated_at.eq(now()),
-            ))
-            .returning(needs::id)
-            .get_result::<NeedId>(conn)?;
-        return Ok(id);
-    };
-    let need = match crate::registry::needs::find(conn, NeedId(need_id)) {
+    Ok(diesel::insert_into(needs::table)
+        .values((
+            ValidNeed {
+                agreement_id: agreement.id,
+                course_id: cohort.course_id,
+                seats,
+                extra_seats: 0,
+                earliest_term: cohort.term.clone(),
+                latest_term: cohort.term.clone(),
+                note: format!("Joined cohort {}", cohort.id),
+            },
+            needs::status.eq(OPEN),
+            needs::created_at.eq(now()),
+            needs::updated_at.eq(now()),
+        ))
+        .returning(needs::id)
+        .get_result::<NeedId>(conn)?)
+}
+
+/// The need named for the joined seats, if it can take them: an open need of
+/// the agreement for this course whose window holds the cohort's term, with
+/// that many seats not yet in a cohort.
+fn check_need(
+    conn: &mut DbConnection,
+    cohort: &CohortRecord,
+    agreement: &Agreement,
+    need_id: NeedId,
+    seats: i32,
+) -> Result<NeedId, AppError> {
+    let need = match crate::registry::needs::find(conn, need_id) {
         Ok(need) if need.agreement_id == agreement.id => need,
         Ok(_) | Err(AppError::NotFound(_)) => {
             return Err(AppError::field(

@@ -237,6 +237,22 @@ pub fn cancelled(lang: Lang, organisation: &str, course: &CourseFacts, reason: O
     finish(lang, subject, body, text)
 }
 
+/// Seats an organisation waited for have become its own.
+pub fn promoted(lang: Lang, organisation: &str, course: &CourseFacts, seats: i32) -> Rendered {
+    let subject = format!("{}: {}", lang.pick("Plats från väntelistan", "Seats from the waitlist"), course.headline());
+    let intro = match lang {
+        Lang::Sv => format!(
+            "Platser har blivit lediga: {organisation} har nu fått de {seats} platser ni stod i kö för i kurstillfället nedan."
+        ),
+        Lang::En => format!(
+            "Seats have come free: {organisation} now has the {seats} seats it was waiting for in the cohort below."
+        ),
+    };
+    let body = html! { p { (intro) } (table(&course_rows(lang, course))) };
+    let text = format!("{intro}\n\n{}", text_rows(&course_rows(lang, course)));
+    finish(lang, subject, body, text)
+}
+
 fn course_rows(lang: Lang, c: &CourseFacts) -> Vec<(&'static str, String)> {
     let date =
         |d: Option<NaiveDate>| d.map_or_else(|| lang.pick("ej bestämt", "not set").to_owned(), |d| d.to_string());

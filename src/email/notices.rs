@@ -187,6 +187,25 @@ pub fn invoicing_summaries(conn: &mut DbConnection, cohort: CohortId, version: i
     Ok(())
 }
 
+/// Tells an organisation's coordinator that its waitlisted seats are its own.
+pub fn waitlist_promotion(
+    conn: &mut DbConnection,
+    cohort: CohortId,
+    organisation: OrganisationId,
+    seats: i32,
+    entry: crate::ids::WaitlistId,
+) -> Result<(), AppError> {
+    let record = cohorts::find(conn, cohort)?;
+    let course = course_facts(conn, &record)?;
+    for (org, person) in recipients(conn, &BTreeSet::from([organisation]))? {
+        let mail = messages::promoted(person.lang, &person.name, &course, seats);
+        let key = format!("promoted:{cohort}:{org}:{entry}");
+        let email = new_email(key, "waitlist_promotion", (org, cohort), &person.coordinator_email, mail);
+        outbox::enqueue(conn, email, Duration::zero())?;
+    }
+    Ok(())
+}
+
 /// Queues a cancellation notice for the coordinator of each organisation
 /// that was in the cohort. It takes the place of a summary of the same
 /// cohort still waiting to be sent, which would now be wrong.

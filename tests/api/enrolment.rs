@@ -128,3 +128,55 @@ async fn an_organisation_names_no_more_participants_than_its_seats() {
         assert_eq!(app.delete_as(&finance, &format!("{path}/{}", ids[2])).await.status(), StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn freed_seats_go_to_the_first_in_line_who_is_told() {
+    for (app, _db) in crate::helpers::spawn_apps().await {
+        let (cohort, [_, ang, tim]) = cohort(&app).await;
+        let (status, _) = answer(app.post(&format!("/api/v1/cohorts/{cohort}/confirm"), &json!({})).await).await;
+        assert_eq!(status, StatusCode::OK);
+        let join = format!("/api/v1/cohorts/{cohort}/join");
+        let timra = app.user(Role::Organisation, Some("212000-2395"));
+        // 6 of 10 seats are taken: Timrå's 5 wait; a later 4 would fit, but nobody asks.
+        let (status, entry) = answer(app.post_as(&timra, &join, &json!({"agreement_id": tim, "seats": 5})).await).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{entry}");
+        assert_eq!(entry["position"], 1);
+        let ange = app.user(Role::Organisation, Some("212000-2387"));
+        assert_eq!(
+            app.get_as(&ange, &format!("/api/v1/cohorts/{cohort}/waitlist")).await.json::<Vec<Value>>().await.unwrap(),
+            Vec::<Value>::new(),
+            "only its own entries"
+        );
+
+        // Ånge gives up a seat: five are open, and Timrå's request takes them.
+        let (status, after) = answer(
+            app.post_as(
+                &ange,
+                &format!("/api/v1/cohorts/{cohort}/withdraw"),
+                &json!({"agreement_id": ang, "seats": 1}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{after}");
+        let (_, now) = answer(app.get(&format!("/api/v1/cohorts/{cohort}")).await).await;
+        assert_eq!((now["size"].as_i64(), now["open_seats"].as_i64()), (Some(10), Some(0)), "{now}");
+        // Version 2 is the withdrawal, version 3 Timrå's seats.
+        assert_eq!(now["split_version"], 3);
+        let timra_seats: i64 = now["allocations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["agreement_id"] == tim)
+            .map(|a| a["seats"].as_i64().unwrap())
+            .sum();
+        assert_eq!(timra_seats, 5);
+        let (_, line) = answer(app.get_as(&timra, &format!("/api/v1/cohorts/{cohort}/waitlist")).await).await;
+        assert_eq!((line[0]["status"].as_str(), line[0]["position"].as_i64()), (Some("promoted"), None));
+        let told: Vec<Value> =
+            app.list("/api/v1/outbox").await.into_iter().filter(|e| e["kind"] == "waitlist_promotion").collect();
+        assert_eq!(told.len(), 1);
+        assert_eq!(told[0]["to"], "kompetens@kommun.example");
+        assert!(told[0]["subject"].as_str().unwrap().starts_with("Plats från väntelistan: ENROL"), "{told:?}");
+    }
+}

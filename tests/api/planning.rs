@@ -199,16 +199,20 @@ async fn open_seats_show_the_price_of_joining_and_a_join_takes_them() {
         assert!(body["error"]["fields"]["seats"].is_string(), "{body}");
         let (status, body) = join(solleftea_user.clone(), json!({"agreement_id": a_har, "seats": 1})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "another organisation's agreement: {body}");
+        // Five seats when four are open: the request waits in line.
         let (status, body) = join(solleftea_user.clone(), json!({"agreement_id": a_sol, "seats": 5})).await;
-        assert_eq!(status, StatusCode::CONFLICT, "{body}");
-        assert!(body["error"]["message"].as_str().unwrap().contains("only 4 seats"), "{body}");
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        assert_eq!(
+            (body["status"].as_str(), body["position"].as_i64(), body["seats"].as_i64()),
+            (Some("waiting"), Some(1), Some(5))
+        );
         let finance = app.user(Role::Finance, Some("212000-2429"));
         let (status, _) = join(finance, json!({"agreement_id": a_sol, "seats": 1})).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         let (status, _) = join(solleftea_user.clone(), json!({"agreement_id": a_sol, "seats": "two"})).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let needs_before = app.count("needs");
-        assert_eq!(app.count("cohort_allocations"), 2, "bad joins store nothing");
+        assert_eq!(app.count("cohort_allocations"), 2, "bad joins store nothing, nor does waiting");
 
         let (status, joined) = join(solleftea_user.clone(), json!({"agreement_id": a_sol, "seats": 2})).await;
         assert_eq!(status, StatusCode::OK, "{joined}");
@@ -279,8 +283,11 @@ async fn fifty_concurrent_joins_never_overbook_the_last_three_seats() {
         });
         let statuses = join_all(attempts).await;
         let won = statuses.iter().filter(|s| **s == StatusCode::OK).count();
-        let lost = statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count();
-        assert_eq!((won, lost), (3, 47), "{:?}: {statuses:?}", app.backend);
+        let waiting = statuses.iter().filter(|s| **s == StatusCode::ACCEPTED).count();
+        assert_eq!((won, waiting), (3, 47), "{:?}: {statuses:?}", app.backend);
+        let line = app.list(&format!("/api/v1/cohorts/{id}/waitlist")).await;
+        let positions: Vec<i64> = line.iter().map(|e| e["position"].as_i64().unwrap()).collect();
+        assert_eq!(positions, (1..=47).collect::<Vec<_>>(), "in order of arrival");
         let (_, cohort) = answer(app.get(&format!("/api/v1/cohorts/{id}")).await).await;
         assert_eq!((cohort["firm_seats"].as_i64(), cohort["open_seats"].as_i64()), (Some(5), Some(0)));
         let seats: i64 = cohort["allocations"].as_array().unwrap().iter().map(|a| a["seats"].as_i64().unwrap()).sum();

@@ -4,15 +4,16 @@ use actix_web::{HttpResponse, web};
 use crate::access::Caller;
 use crate::cohorts::changes::{self, CancelInput, WithdrawInput};
 use crate::cohorts::confirm::{self, ConfirmInput};
-use crate::cohorts::join::{self, JoinInput};
+use crate::cohorts::join::{self, JoinInput, JoinOutcome};
 use crate::cohorts::open_seats::{self, OpenCohort, OpenSeatsQuery};
 use crate::cohorts::plans::{self, PlanView};
 use crate::cohorts::splits::{self, SplitVersionView};
 use crate::cohorts::{self, CohortFilter, CohortView};
 use crate::db;
 use crate::enrolment::participants::{self, CohortParticipants, ParticipantInput, ParticipantView, RemoveQuery};
+use crate::enrolment::waitlist::{self, WaitlistEntryView};
 use crate::error::AppError;
-use crate::ids::{CohortId, ParticipantId, PlanId};
+use crate::ids::{CohortId, ParticipantId, PlanId, WaitlistId};
 use crate::invoicing::invoice::{self, CohortInvoicing};
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
@@ -37,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/cohorts/{id}/participants/{participant_id}").route(web::delete().to(remove_participant)),
         )
+        .service(web::resource("/cohorts/{id}/waitlist").route(web::get().to(list_waitlist)))
+        .service(web::resource("/cohorts/{id}/waitlist/{entry_id}").route(web::delete().to(leave_waitlist)))
         .service(web::resource("/open-seats").route(web::get().to(open_seats)));
 }
 
@@ -97,7 +100,8 @@ pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>)
 /// `override_budget_reason`).
 #[utoipa::path(post, path = "/api/v1/cohorts/{id}/join", operation_id = "join_cohort", tag = "planning", request_body = JoinInput,
     security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = CohortView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = CohortView), (status = 202, description = "fewer seats are open: the request waits", body = WaitlistEntryView),
+              (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn join_cohort(
     state: web::Data<AppState>,
@@ -107,8 +111,11 @@ pub async fn join_cohort(
 ) -> Result<HttpResponse, AppError> {
     let id = CohortId(id.into_inner());
     let ctx = state.change_context();
-    let cohort = db::run(&state.pool, move |conn| join::join(conn, &caller, &ctx, id, body.0)).await?;
-    Ok(HttpResponse::Ok().json(cohort))
+    let outcome = db::run(&state.pool, move |conn| join::join(conn, &caller, &ctx, id, body.0)).await?;
+    Ok(match outcome {
+        JoinOutcome::Joined(cohort) => HttpResponse::Ok().json(cohort),
+        JoinOutcome::Waitlisted(entry) => HttpResponse::Accepted().json(entry),
+    })
 }
 
 /// Cohorts with room that the caller's organisation may join, with the price
@@ -266,5 +273,35 @@ pub async fn remove_participant(
     let query = query.into_inner();
     let left = db::run(&state.pool, move |conn| participants::remove(conn, &caller, &ctx, cohort, participant, &query))
         .await?;
+    Ok(HttpResponse::Ok().json(left))
+}
+
+/// The cohort's waitlist in order of arrival: every entry for coordinators,
+/// the caller's own organisation's otherwise.
+#[utoipa::path(get, path = "/api/v1/cohorts/{id}/waitlist", operation_id = "list_waitlist", tag = "enrolment",
+    security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<WaitlistEntryView>), (status = 404, body = ErrorBody)))]
+pub async fn list_waitlist(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = CohortId(id.into_inner());
+    let found = db::run(&state.pool, move |conn| waitlist::list(conn, &caller, id)).await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// Takes a request off the waitlist (the organisation's own users, or coordinators).
+#[utoipa::path(delete, path = "/api/v1/cohorts/{id}/waitlist/{entry_id}", operation_id = "leave_waitlist", tag = "enrolment",
+    security(("bearer" = [])), params(("id" = i64, Path), ("entry_id" = i64, Path)),
+    responses((status = 200, body = Vec<WaitlistEntryView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn leave_waitlist(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (cohort, entry) = path.into_inner();
+    let (cohort, entry) = (CohortId(cohort), WaitlistId(entry));
+    let left = db::run(&state.pool, move |conn| waitlist::leave(conn, &caller, cohort, entry)).await?;
     Ok(HttpResponse::Ok().json(left))
 }
