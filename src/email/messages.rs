@@ -253,6 +253,62 @@ pub fn promoted(lang: Lang, organisation: &str, course: &CourseFacts, seats: i32
     finish(lang, subject, body, text)
 }
 
+/// What joining with 1, 2, … seats would cost, for an invitation.
+#[derive(Debug, Clone)]
+pub struct Offer {
+    pub open_seats: i32,
+    /// (seats, what the organisation would pay, everyone's price per seat after).
+    pub prices: Vec<(i32, Ore, Ore)>,
+}
+
+/// An invitation to take open seats in a cohort.
+pub fn invitation(lang: Lang, organisation: &str, course: &CourseFacts, offer: &Offer) -> Rendered {
+    let subject = format!("{}: {}", lang.pick("Inbjudan att samläsa", "Invitation to join"), course.headline());
+    let intro = match lang {
+        Lang::Sv => format!(
+            "{organisation} är välkommen att ta platser i kurstillfället nedan; {} platser är lediga. Priser exkl. moms:",
+            offer.open_seats
+        ),
+        Lang::En => format!(
+            "{organisation} is welcome to take seats in the cohort below; {} seats are open. Prices excl. VAT:",
+            offer.open_seats
+        ),
+    };
+    let rows: Vec<(String, String)> = offer
+        .prices
+        .iter()
+        .map(|(seats, you_pay, per_seat)| {
+            let label = match (lang, *seats) {
+                (Lang::Sv, 1) => "1 plats".to_owned(),
+                (Lang::Sv, n) => format!("{n} platser"),
+                (Lang::En, 1) => "1 seat".to_owned(),
+                (Lang::En, n) => format!("{n} seats"),
+            };
+            let value = match lang {
+                Lang::Sv => format!("{you_pay} ({per_seat} per plats för alla)"),
+                Lang::En => format!("{you_pay} ({per_seat} a seat for everyone)"),
+            };
+            (label, value)
+        })
+        .collect();
+    let how = lang.pick(
+        "Svara på brevet, eller anslut i Strumpavtal med ert avtal.",
+        "Reply to this e-mail, or join in Strumpavtal with your agreement.",
+    );
+    let body = html! {
+        p { (intro) }
+        (table(&course_rows(lang, course)))
+        table cellpadding="4" { @for (label, value) in &rows { tr { th style="text-align: left" { (label) } td { (value) } } } }
+        p { (how) }
+    };
+    let mut text = format!("{intro}\n\n{}\n", text_rows(&course_rows(lang, course)));
+    for (label, value) in &rows {
+        text.push_str(&format!("{label}: {value}\n"));
+    }
+    text.push_str(&format!("\n{how}\n"));
+    finish(lang, subject, body, text)
+}
+
 fn course_rows(lang: Lang, c: &CourseFacts) -> Vec<(&'static str, String)> {
     let date =
         |d: Option<NaiveDate>| d.map_or_else(|| lang.pick("ej bestämt", "not set").to_owned(), |d| d.to_string());

@@ -206,6 +206,29 @@ pub fn waitlist_promotion(
     Ok(())
 }
 
+/// Queues an invitation to take open seats, priced for the organisation;
+/// one a day at most. Returns the address it goes to.
+pub fn invitation(
+    conn: &mut DbConnection,
+    today: chrono::NaiveDate,
+    record: &CohortRecord,
+    organisation: OrganisationId,
+    open: &crate::cohorts::open_seats::OpenCohort,
+) -> Result<String, AppError> {
+    let course = course_facts(conn, record)?;
+    let people = recipients(conn, &BTreeSet::from([organisation]))?;
+    let person = people.get(&organisation).ok_or(AppError::NotFound("organisation"))?;
+    let offer = messages::Offer {
+        open_seats: open.open_seats,
+        prices: open.what_if.iter().map(|w| (w.seats, w.you_pay_ore, w.price_per_seat_ore)).collect(),
+    };
+    let mail = messages::invitation(person.lang, &person.name, &course, &offer);
+    let key = format!("invite:{}:{organisation}:{today}", record.id);
+    let email = new_email(key, "invitation", (organisation, record.id), &person.coordinator_email, mail);
+    outbox::enqueue(conn, email, Duration::zero())?;
+    Ok(person.coordinator_email.clone())
+}
+
 /// Queues a cancellation notice for the coordinator of each organisation
 /// that was in the cohort. It takes the place of a summary of the same
 /// cohort still waiting to be sent, which would now be wrong.

@@ -1,5 +1,7 @@
 //! Enrolment: the people who take an organisation's seats in a confirmed
-//! cohort, and the waitlist for cohorts that are full.
+//! cohort, the waitlist for cohorts that are full, and invitations to
+//! cohorts with open seats.
 
+pub mod invitations;
 pub mod participants;
 pub mod waitlist;

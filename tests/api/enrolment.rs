@@ -180,3 +180,74 @@ async fn freed_seats_go_to_the_first_in_line_who_is_told() {
         assert!(told[0]["subject"].as_str().unwrap().starts_with("Plats från väntelistan: ENROL"), "{told:?}");
     }
 }
+
+#[tokio::test]
+async fn invitations_go_to_those_who_may_join_with_their_price() {
+    for (app, _db) in crate::helpers::spawn_apps().await {
+        let (cohort, [..]) = cohort(&app).await;
+        let sundsvall = app
+            .list("/api/v1/organisations")
+            .await
+            .into_iter()
+            .find(|o| o["org_number"] == "212000-2411")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let timra = app
+            .list("/api/v1/organisations")
+            .await
+            .into_iter()
+            .find(|o| o["org_number"] == "212000-2395")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let krokom = app.organisation("212000-2437", "Krokoms kommun", 1_300).await;
+        app.agreement(krokom, "SKO-KRO-01", false).await;
+        let path = format!("/api/v1/cohorts/{cohort}/invite");
+
+        let (status, sent) =
+            answer(app.post(&path, &json!({"organisation_ids": [timra, sundsvall, krokom]})).await).await;
+        assert_eq!(status, StatusCode::OK, "{sent}");
+        assert_eq!(sent["invited"].as_array().unwrap().len(), 1, "{sent}");
+        assert_eq!(sent["invited"][0]["organisation_id"], timra);
+        let reasons: Vec<(i64, String)> = sent["not_invited"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| (n["organisation_id"].as_i64().unwrap(), n["reason"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(reasons.len(), 2);
+        assert!(reasons.iter().any(|(id, r)| *id == sundsvall && r.contains("already")), "{reasons:?}");
+        assert!(reasons.iter().any(|(id, r)| *id == krokom && r.contains("pooling")), "{reasons:?}");
+
+        // One seat more: 15 500 000 öre over 7 seats; Timrå's 1/7 has the
+        // largest remainder, so it pays 2 214 286 öre.
+        let invitations: Vec<Value> =
+            app.list("/api/v1/outbox").await.into_iter().filter(|e| e["kind"] == "invitation").collect();
+        assert_eq!(invitations.len(), 1);
+        assert!(invitations[0]["subject"].as_str().unwrap().starts_with("Inbjudan att samläsa: ENROL"));
+        let mut conn = app.pool.get().unwrap();
+        use diesel::prelude::*;
+        let text: String = strumpavtal::db::schema::email_outbox::table
+            .filter(strumpavtal::db::schema::email_outbox::kind.eq("invitation"))
+            .select(strumpavtal::db::schema::email_outbox::text_body)
+            .first(&mut conn)
+            .unwrap();
+        assert!(text.contains("1 plats: 22\u{a0}142,86\u{a0}kr"), "{text}");
+
+        // Again the same day: no second e-mail. Bad input and roles are refused.
+        let (status, _) = answer(app.post(&path, &json!({"organisation_ids": [timra]})).await).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(app.list("/api/v1/outbox").await.iter().filter(|e| e["kind"] == "invitation").count(), 1);
+        let (status, error) = answer(app.post(&path, &json!({"organisation_ids": [999_999]})).await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert!(error["error"]["fields"]["organisation_ids"].is_string());
+        let (status, _) = answer(app.post(&path, &json!({"organisation_ids": []})).await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let user = app.user(Role::Organisation, Some("212000-2395"));
+        assert_eq!(
+            app.post_as(&user, &path, &json!({"organisation_ids": [timra]})).await.status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+}

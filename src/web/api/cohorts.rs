@@ -10,6 +10,7 @@ use crate::cohorts::plans::{self, PlanView};
 use crate::cohorts::splits::{self, SplitVersionView};
 use crate::cohorts::{self, CohortFilter, CohortView};
 use crate::db;
+use crate::enrolment::invitations::{self, Invitations, InviteInput};
 use crate::enrolment::participants::{self, CohortParticipants, ParticipantInput, ParticipantView, RemoveQuery};
 use crate::enrolment::waitlist::{self, WaitlistEntryView};
 use crate::error::AppError;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/cohorts/{id}/waitlist").route(web::get().to(list_waitlist)))
         .service(web::resource("/cohorts/{id}/waitlist/{entry_id}").route(web::delete().to(leave_waitlist)))
+        .service(web::resource("/cohorts/{id}/invite").route(web::post().to(invite)))
         .service(web::resource("/open-seats").route(web::get().to(open_seats)));
 }
 
@@ -304,4 +306,23 @@ pub async fn leave_waitlist(
     let (cohort, entry) = (CohortId(cohort), WaitlistId(entry));
     let left = db::run(&state.pool, move |conn| waitlist::leave(conn, &caller, cohort, entry)).await?;
     Ok(HttpResponse::Ok().json(left))
+}
+
+/// Invites organisations whose agreements pool to take the cohort's open
+/// seats (coordinators): each gets an e-mail with what 1, 2, … seats would
+/// cost it. Those that cannot join are listed with the reason.
+#[utoipa::path(post, path = "/api/v1/cohorts/{id}/invite", operation_id = "invite_to_cohort", tag = "enrolment",
+    request_body = InviteInput, security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Invitations), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn invite(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<InviteInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = CohortId(id.into_inner());
+    let ctx = state.change_context();
+    let sent = db::run(&state.pool, move |conn| invitations::invite(conn, &caller, &ctx, id, body.0)).await?;
+    Ok(HttpResponse::Ok().json(sent))
 }
