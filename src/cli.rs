@@ -41,6 +41,8 @@ pub enum Command {
 pub enum BenchCommand {
     /// Time POST /api/v1/plans and the pure solve on a generated national data set.
     Plan(crate::bench::PlanArgs),
+    /// Time the outbox worker delivering e-mail against a bare lettre loop.
+    Email(crate::bench::email::EmailArgs),
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +104,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(BenchCommand::Plan(args)) => crate::bench::plan(settings, args),
+        Command::Bench(BenchCommand::Email(args)) => crate::bench::email::email(settings, args).await,
     }
 }
 

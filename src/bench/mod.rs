@@ -1,4 +1,5 @@
-//! Benchmarks run from the command line: `strumpavtal bench plan` (issue 3).
+//! Benchmarks run from the command line: `strumpavtal bench plan` (issue 3)
+//! and `strumpavtal bench email` (in `email`).
 //!
 //! It generates the national data set of [`national`], loads it into a fresh
 //! database (a temporary SQLite file, or a database it creates on a
@@ -20,6 +21,7 @@
 //! scratch database behind (`/tmp/strumpavtal_bench_*.sqlite`, or a
 //! PostgreSQL database `strumpavtal_bench_*` to drop by hand).
 
+pub mod email;
 pub mod national;
 
 use std::io::{Read, Write};
@@ -609,7 +611,7 @@ impl Memory {
 }
 
 /// The database the benchmark writes to; removed or dropped when it ends.
-enum Scratch {
+pub(crate) enum Scratch {
     /// A file in the temporary folder, removed afterwards.
     TemporarySqlite(PathBuf),
     /// A file the user named; kept.
@@ -619,7 +621,7 @@ enum Scratch {
 }
 
 impl Scratch {
-    fn create(database: Option<&str>) -> anyhow::Result<Self> {
+    pub(crate) fn create(database: Option<&str>) -> anyhow::Result<Self> {
         let mut suffix = [0u8; 8];
         rand::rng().fill_bytes(&mut suffix);
         let suffix = hex::encode(suffix);
@@ -644,14 +646,14 @@ impl Scratch {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         match self {
             Self::TemporarySqlite(path) | Self::Sqlite(path) => format!("sqlite://{}", path.display()),
             Self::Postgres { url, .. } => url.clone(),
         }
     }
 
-    fn backend(&self) -> &'static str {
+    pub(crate) fn backend(&self) -> &'static str {
         match self {
             Self::TemporarySqlite(_) | Self::Sqlite(_) => "sqlite",
             Self::Postgres { .. } => "postgres",

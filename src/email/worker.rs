@@ -65,7 +65,8 @@ async fn record(
     let (max_attempts, first_backoff) = (settings.max_attempts, seconds(settings.backoff_seconds));
     match outcome {
         Ok(()) => {
-            tracing::info!(id = %email.id, to = %email.to_address, "e-mail sent");
+            // The address is personal data: the id finds it in the outbox.
+            tracing::debug!(id = %email.id, "e-mail sent");
             db::run(pool, move |conn| outbox::mark_sent(conn, email.id)).await
         }
         Err(error) => {
