@@ -17,6 +17,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 pub use records::{AllocationRecord, CohortRecord, CohortStatus};
+pub(crate) use views::org_facts;
 pub use views::{AllocationView, CohortFilter, CohortView, PerSeatPreview, get, list, load_views};
 
 use crate::config::Settings;

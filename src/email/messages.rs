@@ -274,7 +274,33 @@ pub fn invitation(lang: Lang, organisation: &str, course: &CourseFacts, offer: &
             offer.open_seats
         ),
     };
-    let rows: Vec<(String, String)> = offer
+    let how = lang.pick(
+        "Svara på brevet, eller anslut i Strumpavtal med ert avtal.",
+        "Reply to this e-mail, or join in Strumpavtal with your agreement.",
+    );
+    priced(lang, subject, &intro, course, offer, how)
+}
+
+/// An offer: the intro, the course, each price, and how to take it up.
+fn priced(lang: Lang, subject: String, intro: &str, course: &CourseFacts, offer: &Offer, how: &str) -> Rendered {
+    let rows = offer_rows(lang, offer);
+    let body = html! {
+        p { (intro) }
+        (table(&course_rows(lang, course)))
+        table cellpadding="4" { @for (label, value) in &rows { tr { th style="text-align: left" { (label) } td { (value) } } } }
+        p { (how) }
+    };
+    let mut text = format!("{intro}\n\n{}\n", text_rows(&course_rows(lang, course)));
+    for (label, value) in &rows {
+        text.push_str(&format!("{label}: {value}\n"));
+    }
+    text.push_str(&format!("\n{how}\n"));
+    finish(lang, subject, body, text)
+}
+
+/// "2 platser" → "45 000,00 kr (15 000,00 kr per plats för alla)", for each price of an offer.
+fn offer_rows(lang: Lang, offer: &Offer) -> Vec<(String, String)> {
+    offer
         .prices
         .iter()
         .map(|(seats, you_pay, per_seat)| {
@@ -290,23 +316,35 @@ pub fn invitation(lang: Lang, organisation: &str, course: &CourseFacts, offer: &
             };
             (label, value)
         })
-        .collect();
-    let how = lang.pick(
-        "Svara på brevet, eller anslut i Strumpavtal med ert avtal.",
-        "Reply to this e-mail, or join in Strumpavtal with your agreement.",
-    );
-    let body = html! {
-        p { (intro) }
-        (table(&course_rows(lang, course)))
-        table cellpadding="4" { @for (label, value) in &rows { tr { th style="text-align: left" { (label) } td { (value) } } } }
-        p { (how) }
+        .collect()
+}
+
+/// An invitation to bring the few seats a near-viable cohort lacks.
+pub fn near_viable(
+    lang: Lang,
+    organisation: &str,
+    course: &CourseFacts,
+    waiting: i32,
+    missing: i32,
+    offer: &Offer,
+) -> Rendered {
+    let subject =
+        format!("{}: {}", lang.pick("Nästan fullt kurstillfälle", "A cohort nearly viable"), course.headline());
+    let intro = match lang {
+        Lang::Sv => format!(
+            "{waiting} platser är efterfrågade i kursen nedan, men {missing} fattas för att den ska kunna ges. \
+             {organisation} är välkommen att lägga till ett behov. Vad det skulle kosta er, exkl. moms:"
+        ),
+        Lang::En => format!(
+            "{waiting} seats are asked for in the course below, but {missing} more are needed for it to run. \
+             {organisation} is welcome to add a need. What it would cost you, excl. VAT:"
+        ),
     };
-    let mut text = format!("{intro}\n\n{}\n", text_rows(&course_rows(lang, course)));
-    for (label, value) in &rows {
-        text.push_str(&format!("{label}: {value}\n"));
-    }
-    text.push_str(&format!("\n{how}\n"));
-    finish(lang, subject, body, text)
+    let how = lang.pick(
+        "Svara på brevet, eller lägg till behovet i Strumpavtal; nästa planering tar med det.",
+        "Reply to this e-mail, or add the need in Strumpavtal; the next plan takes it in.",
+    );
+    priced(lang, subject, &intro, course, offer, how)
 }
 
 fn course_rows(lang: Lang, c: &CourseFacts) -> Vec<(&'static str, String)> {

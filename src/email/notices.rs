@@ -229,6 +229,56 @@ pub fn invitation(
     Ok(person.coordinator_email.clone())
 }
 
+/// A near-viable cohort of a plan, priced for one organisation.
+pub struct NearViable<'a> {
+    pub course: &'a crate::registry::courses::Course,
+    pub term: crate::registry::term::Term,
+    pub plan: crate::ids::PlanId,
+    /// Seats asked for and left unplaced in that term.
+    pub seats_waiting: i32,
+    /// How many more make the minimum.
+    pub missing: i32,
+    /// (seats brought, what the organisation would pay, everyone's price per seat).
+    pub prices: Vec<(i32, Ore, Ore)>,
+}
+
+/// Queues an invitation to bring the seats a near-viable cohort lacks; one a
+/// day at most. Returns the address it goes to.
+pub fn near_viable_invitation(
+    conn: &mut DbConnection,
+    today: chrono::NaiveDate,
+    organisation: OrganisationId,
+    about: &NearViable<'_>,
+) -> Result<String, AppError> {
+    let course = CourseFacts {
+        code: about.course.code.clone(),
+        title: about.course.title.clone(),
+        credits_tenths: about.course.credits_tenths,
+        term: about.term.display_name(),
+        starts_on: None,
+        ends_on: None,
+        cancellation_deadline: None,
+    };
+    let people = recipients(conn, &BTreeSet::from([organisation]))?;
+    let person = people.get(&organisation).ok_or(AppError::NotFound("organisation"))?;
+    let offer = messages::Offer { open_seats: about.missing, prices: about.prices.clone() };
+    let mail = messages::near_viable(person.lang, &person.name, &course, about.seats_waiting, about.missing, &offer);
+    let key = format!("invite-near-viable:{}:{}:{}:{organisation}:{today}", about.plan, about.course.id, about.term);
+    let email = NewEmail {
+        idempotency_key: key,
+        coalesce_key: None,
+        kind: "invitation",
+        organisation_id: Some(organisation),
+        cohort_id: None,
+        to: person.coordinator_email.clone(),
+        subject: mail.subject,
+        html: mail.html,
+        text: mail.text,
+    };
+    outbox::enqueue(conn, email, Duration::zero())?;
+    Ok(person.coordinator_email.clone())
+}
+
 /// Queues a cancellation notice for the coordinator of each organisation
 /// that was in the cohort. It takes the place of a summary of the same
 /// cohort still waiting to be sent, which would now be wrong.

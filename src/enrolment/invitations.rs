@@ -113,3 +113,156 @@ pub fn invite(
         Ok(result)
     })
 }
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NearViableInviteInput {
+    #[schema(example = "DEM101")]
+    pub course_code: String,
+    #[schema(example = "HT2027")]
+    pub term: String,
+    /// The organisations to invite (at most 100).
+    pub organisation_ids: Vec<i64>,
+}
+
+/// Invites organisations to a near-viable cohort of a plan: seats of `course`
+/// that the plan left unplaced because `term` lacks a few to reach the
+/// minimum. Each is e-mailed what it would pay if it brought the missing
+/// seats (or a few more); joining means adding a need, so the next plan can
+/// form the cohort.
+pub fn invite_to_near_viable(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    ctx: &ChangeContext,
+    plan: crate::ids::PlanId,
+    input: NearViableInviteInput,
+) -> Result<Invitations, AppError> {
+    use crate::db::schema::{agreements, needs, plan_unplaced, plans};
+    use crate::registry::term::Term;
+    use crate::splitting::{self, CourseFees, Party};
+
+    caller.require_coordinator("invite organisations")?;
+    let wanted: BTreeSet<OrganisationId> = input.organisation_ids.iter().copied().map(OrganisationId).collect();
+    let mut problems = crate::error::Problems::new();
+    let term = problems.check("term", Term::parse(&input.term));
+    if wanted.is_empty() || wanted.len() > 100 {
+        problems.add("organisation_ids", "name between 1 and 100 organisations");
+    }
+    problems.into_result()?;
+    let term = term.expect("checked");
+    crate::db::write_transaction(conn, |conn| {
+        plans::table
+            .find(plan)
+            .select(plans::id)
+            .first::<crate::ids::PlanId>(conn)
+            .optional()?
+            .ok_or(AppError::NotFound("plan"))?;
+        let course = crate::registry::courses::find_by_code(conn, &input.course_code)?.ok_or_else(|| {
+            AppError::field(
+                "course_code",
+                format!("no course in the catalogue has the code {:?}", input.course_code.trim()),
+            )
+        })?;
+        // The unplaced seats the plan would need a few more of in this term.
+        let waiting: Vec<(AgreementId, OrganisationId, i32)> = plan_unplaced::table
+            .inner_join(needs::table.inner_join(agreements::table))
+            .filter(plan_unplaced::plan_id.eq(plan))
+            .filter(plan_unplaced::reason.eq("below_minimum"))
+            .filter(plan_unplaced::term.eq(term.to_string()))
+            .filter(needs::course_id.eq(course.id))
+            .select((needs::agreement_id, agreements::organisation_id, plan_unplaced::seats))
+            .load(conn)?;
+        if waiting.is_empty() {
+            return Err(AppError::conflict(
+                "term",
+                format!("plan {plan} has no near-viable cohort of {} in {term}", course.code),
+            ));
+        }
+        let seats_waiting: i32 = waiting.iter().map(|w| w.2).sum();
+        let missing = (course.min_participants - seats_waiting).max(1);
+        let known: BTreeSet<OrganisationId> = organisations::table
+            .filter(organisations::id.eq_any(&wanted))
+            .select(organisations::id)
+            .load::<OrganisationId>(conn)?
+            .into_iter()
+            .collect();
+        if let Some(unknown) = wanted.difference(&known).next() {
+            return Err(AppError::field("organisation_ids", format!("no organisation has the id {unknown}")));
+        }
+        let org_ids: Vec<OrganisationId> = waiting.iter().map(|w| w.1).chain(wanted.iter().copied()).collect();
+        let facts = crate::cohorts::org_facts(conn, &org_ids)?;
+        let fees = CourseFees {
+            fixed_fee: course.fixed_fee_ore,
+            per_participant_fee: course.per_participant_fee_ore,
+            min_participants: course.min_participants,
+        };
+        let mut result = Invitations { invited: Vec::new(), not_invited: Vec::new() };
+        for organisation in wanted {
+            if waiting.iter().any(|w| w.1 == organisation) {
+                result.not_invited.push(NotInvited {
+                    organisation_id: organisation,
+                    reason: "already waiting for these seats".into(),
+                });
+                continue;
+            }
+            let agreement = agreements::table
+                .filter(agreements::organisation_id.eq(organisation))
+                .filter(agreements::pooling.eq(true))
+                .order(agreements::id)
+                .select(crate::registry::agreements::Agreement::as_select())
+                .load(conn)?
+                .into_iter()
+                .find(|a| {
+                    term.lies_within(a.starts_on, a.ends_on) && a.starts_on <= ctx.today && ctx.today <= a.ends_on
+                });
+            let Some(agreement) = agreement else {
+                let reason = format!("no active agreement of theirs that pools covers {term}");
+                result.not_invited.push(NotInvited { organisation_id: organisation, reason });
+                continue;
+            };
+            // What it would pay bringing the missing seats, or up to two more.
+            let mut prices = Vec::new();
+            for seats in missing..=(missing + 2).min(course.max_participants - seats_waiting) {
+                let mut parties: Vec<Party> = Vec::new();
+                for (agreement_id, organisation_id, n) in &waiting {
+                    match parties.iter_mut().find(|p| p.agreement_id == *agreement_id) {
+                        Some(party) => party.seats += n,
+                        None => parties.push(Party {
+                            agreement_id: *agreement_id,
+                            organisation_id: *organisation_id,
+                            org_number: facts.get(organisation_id).map(|f| f.org_number.clone()).unwrap_or_default(),
+                            seats: *n,
+                            employees: 0,
+                        }),
+                    }
+                }
+                let org_number = facts.get(&organisation).map(|f| f.org_number.clone()).unwrap_or_default();
+                parties.push(Party {
+                    agreement_id: agreement.id,
+                    organisation_id: organisation,
+                    org_number,
+                    seats,
+                    employees: 0,
+                });
+                // Prices excluding VAT, so the rate does not matter.
+                let split = splitting::per_seat(&fees, &parties, crate::splitting::VatRate(0))
+                    .map_err(|e| anyhow::anyhow!("pricing the near-viable cohort: {e}"))?;
+                let size: i32 = parties.iter().map(|p| p.seats).sum();
+                let share = split
+                    .shares
+                    .iter()
+                    .find(|s| s.agreement_id == agreement.id)
+                    .map_or(crate::money::Ore::ZERO, |s| s.amount_ore);
+                prices.push((
+                    seats,
+                    share,
+                    crate::money::Ore((split.total.get() + i64::from(size) / 2) / i64::from(size)),
+                ));
+            }
+            let about = notices::NearViable { course: &course, term, plan, seats_waiting, missing, prices };
+            let email = notices::near_viable_invitation(conn, ctx.today, organisation, &about)?;
+            result.invited.push(Invited { organisation_id: organisation, agreement_id: agreement.id, email });
+        }
+        Ok(result)
+    })
+}

@@ -251,3 +251,63 @@ async fn invitations_go_to_those_who_may_join_with_their_price() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_near_viable_cohort_invites_others_to_bring_the_missing_seats() {
+    for (app, _db) in crate::helpers::spawn_apps().await {
+        let harnosand = app.organisation("212000-2403", "Härnösands kommun", 2_100).await;
+        let ange = app.organisation("212000-2387", "Ånge kommun", 1_150).await;
+        let timra = app.organisation("212000-2395", "Timrå kommun", 1_600).await;
+        let krokom = app.organisation("212000-2437", "Krokoms kommun", 1_300).await;
+        let a_har = app.agreement(harnosand, "SKO-HAR-01", true).await;
+        let a_ang = app.agreement(ange, "SKO-ANG-01", true).await;
+        app.agreement(timra, "SKO-TIM-01", true).await;
+        app.agreement(krokom, "SKO-KRO-01", false).await;
+        app.course("NEAR", 5, 10).await;
+        app.need(a_har, "NEAR", 2, (&term(0), &term(0))).await;
+        app.need(a_ang, "NEAR", 1, (&term(0), &term(0))).await;
+        let (status, plan) = answer(app.post("/api/v1/plans", &json!({})).await).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(plan["unplaced"][0]["missing_seats"], 2, "{plan}");
+        let path = format!("/api/v1/plans/{}/invite", plan["id"]);
+
+        let body = json!({"course_code": "NEAR", "term": term(0), "organisation_ids": [timra, krokom, harnosand]});
+        let (status, sent) = answer(app.post(&path, &body).await).await;
+        assert_eq!(status, StatusCode::OK, "{sent}");
+        let invited: Vec<i64> =
+            sent["invited"].as_array().unwrap().iter().map(|i| i["organisation_id"].as_i64().unwrap()).collect();
+        assert_eq!(invited, [timra]);
+        assert_eq!(sent["not_invited"].as_array().unwrap().len(), 2, "{sent}");
+
+        // Timrå bringing 2 seats: 3 + 2 = 5, 14 500 000 öre, its 2/5 is 5 800 000.
+        // Bringing 4: 7 seats, 15 500 000; the floors leave 2 öre, which go to
+        // Timrå's 4/7 and Ånge's 1/7 (remainders 6/7 and 5/7): 8 857 143.
+        let mut conn = app.pool.get().unwrap();
+        use diesel::prelude::*;
+        use strumpavtal::db::schema::email_outbox;
+        let text: String = email_outbox::table
+            .filter(email_outbox::kind.eq("invitation"))
+            .select(email_outbox::text_body)
+            .first(&mut conn)
+            .unwrap();
+        assert!(
+            text.contains("2 platser: 58\u{a0}000,00\u{a0}kr (29\u{a0}000,00\u{a0}kr per plats för alla)"),
+            "{text}"
+        );
+        assert!(text.contains("4 platser: 88\u{a0}571,43\u{a0}kr"), "{text}");
+        assert!(text.contains("3 platser är efterfrågade") && text.contains("2 fattas"), "{text}");
+
+        let (status, _) = answer(
+            app.post(&path, &json!({"course_code": "NEAR", "term": term(1), "organisation_ids": [timra]})).await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "nothing near-viable in that term");
+        let (status, _) = answer(app.post("/api/v1/plans/999999/invite", &body).await).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, error) =
+            answer(app.post(&path, &json!({"course_code": "NEAR", "term": "VT27", "organisation_ids": [timra]})).await)
+                .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(error["error"]["fields"]["term"].is_string());
+    }
+}

@@ -10,7 +10,7 @@ use crate::cohorts::plans::{self, PlanView};
 use crate::cohorts::splits::{self, SplitVersionView};
 use crate::cohorts::{self, CohortFilter, CohortView};
 use crate::db;
-use crate::enrolment::invitations::{self, Invitations, InviteInput};
+use crate::enrolment::invitations::{self, Invitations, InviteInput, NearViableInviteInput};
 use crate::enrolment::participants::{self, CohortParticipants, ParticipantInput, ParticipantView, RemoveQuery};
 use crate::enrolment::waitlist::{self, WaitlistEntryView};
 use crate::error::AppError;
@@ -23,6 +23,7 @@ use crate::web::extract::JsonBody;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/plans").route(web::post().to(create_plan)))
         .service(web::resource("/plans/{id}").route(web::get().to(get_plan)))
+        .service(web::resource("/plans/{id}/invite").route(web::post().to(invite_near_viable)))
         .service(web::resource("/cohorts").route(web::get().to(list)))
         .service(web::resource("/cohorts/{id}").route(web::get().to(get)))
         .service(web::resource("/cohorts/{id}/join").route(web::post().to(join_cohort)))
@@ -324,5 +325,25 @@ pub async fn invite(
     let id = CohortId(id.into_inner());
     let ctx = state.change_context();
     let sent = db::run(&state.pool, move |conn| invitations::invite(conn, &caller, &ctx, id, body.0)).await?;
+    Ok(HttpResponse::Ok().json(sent))
+}
+
+/// Invites organisations to a near-viable cohort of a plan: seats of a course
+/// left unplaced in a term for want of a few more (coordinators). Each is
+/// e-mailed what it would pay bringing the missing seats.
+#[utoipa::path(post, path = "/api/v1/plans/{id}/invite", operation_id = "invite_to_near_viable", tag = "enrolment",
+    request_body = NearViableInviteInput, security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Invitations), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn invite_near_viable(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<NearViableInviteInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = PlanId(id.into_inner());
+    let ctx = state.change_context();
+    let sent =
+        db::run(&state.pool, move |conn| invitations::invite_to_near_viable(conn, &caller, &ctx, id, body.0)).await?;
     Ok(HttpResponse::Ok().json(sent))
 }

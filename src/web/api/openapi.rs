@@ -22,7 +22,7 @@ use super::{agreements, audit, cohorts, courses, demand, health, needs, organisa
         audit::list,
         outbox::list, outbox::retry,
         cohorts::add_participant, cohorts::list_participants, cohorts::remove_participant,
-        cohorts::list_waitlist, cohorts::leave_waitlist, cohorts::invite,
+        cohorts::list_waitlist, cohorts::leave_waitlist, cohorts::invite, cohorts::invite_near_viable,
     ),
     modifiers(&BearerAuth),
     tags((name = "registry", description = "Organisations, agreements and the course catalogue"),
