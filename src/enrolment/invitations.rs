@@ -12,10 +12,14 @@ use crate::access::Caller;
 use crate::cohorts::open_seats::{self, OpenSeatsQuery};
 use crate::cohorts::{self, ChangeContext};
 use crate::db::DbConnection;
-use crate::db::schema::{cohort_allocations, organisations};
+use crate::db::schema::{agreements, cohort_allocations, needs, organisations, plan_unplaced, plans};
 use crate::email::notices;
 use crate::error::AppError;
-use crate::ids::{AgreementId, CohortId, OrganisationId};
+use crate::ids::{AgreementId, CohortId, OrganisationId, PlanId};
+use crate::money::Ore;
+use crate::registry::agreements::Agreement;
+use crate::registry::term::Term;
+use crate::splitting::{self, CourseFees, Party, VatRate};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -75,15 +79,7 @@ pub fn invite(
                 ),
             ));
         }
-        let known: BTreeSet<OrganisationId> = organisations::table
-            .filter(organisations::id.eq_any(&wanted))
-            .select(organisations::id)
-            .load::<OrganisationId>(conn)?
-            .into_iter()
-            .collect();
-        if let Some(unknown) = wanted.difference(&known).next() {
-            return Err(AppError::field("organisation_ids", format!("no organisation has the id {unknown}")));
-        }
+        ensure_known(conn, &wanted)?;
         let inside: BTreeSet<OrganisationId> = cohort_allocations::table
             .filter(cohort_allocations::cohort_id.eq(cohort))
             .select(cohort_allocations::organisation_id)
@@ -134,13 +130,9 @@ pub fn invite_to_near_viable(
     conn: &mut DbConnection,
     caller: &Caller,
     ctx: &ChangeContext,
-    plan: crate::ids::PlanId,
+    plan: PlanId,
     input: NearViableInviteInput,
 ) -> Result<Invitations, AppError> {
-    use crate::db::schema::{agreements, needs, plan_unplaced, plans};
-    use crate::registry::term::Term;
-    use crate::splitting::{self, CourseFees, Party};
-
     caller.require_coordinator("invite organisations")?;
     let wanted: BTreeSet<OrganisationId> = input.organisation_ids.iter().copied().map(OrganisationId).collect();
     let mut problems = crate::error::Problems::new();
@@ -154,7 +146,7 @@ pub fn invite_to_near_viable(
         plans::table
             .find(plan)
             .select(plans::id)
-            .first::<crate::ids::PlanId>(conn)
+            .first::<PlanId>(conn)
             .optional()?
             .ok_or(AppError::NotFound("plan"))?;
         let course = crate::registry::courses::find_by_code(conn, &input.course_code)?.ok_or_else(|| {
@@ -180,15 +172,7 @@ pub fn invite_to_near_viable(
         }
         let seats_waiting: i32 = waiting.iter().map(|w| w.2).sum();
         let missing = (course.min_participants - seats_waiting).max(1);
-        let known: BTreeSet<OrganisationId> = organisations::table
-            .filter(organisations::id.eq_any(&wanted))
-            .select(organisations::id)
-            .load::<OrganisationId>(conn)?
-            .into_iter()
-            .collect();
-        if let Some(unknown) = wanted.difference(&known).next() {
-            return Err(AppError::field("organisation_ids", format!("no organisation has the id {unknown}")));
-        }
+        ensure_known(conn, &wanted)?;
         let org_ids: Vec<OrganisationId> = waiting.iter().map(|w| w.1).chain(wanted.iter().copied()).collect();
         let facts = crate::cohorts::org_facts(conn, &org_ids)?;
         let fees = CourseFees {
@@ -196,6 +180,21 @@ pub fn invite_to_near_viable(
             per_participant_fee: course.per_participant_fee_ore,
             min_participants: course.min_participants,
         };
+        // The agreements waiting, one party each, as the split takes them.
+        let mut waiting_parties: Vec<Party> = Vec::new();
+        for (agreement_id, organisation_id, seats) in &waiting {
+            match waiting_parties.iter_mut().find(|p| p.agreement_id == *agreement_id) {
+                Some(party) => party.seats += seats,
+                None => waiting_parties.push(Party {
+                    agreement_id: *agreement_id,
+                    organisation_id: *organisation_id,
+                    org_number: facts.get(organisation_id).map(|f| f.org_number.clone()).unwrap_or_default(),
+                    seats: *seats,
+                    // `per_seat` does not weigh employees.
+                    employees: 0,
+                }),
+            }
+        }
         let mut result = Invitations { invited: Vec::new(), not_invited: Vec::new() };
         for organisation in wanted {
             if waiting.iter().any(|w| w.1 == organisation) {
@@ -209,7 +208,7 @@ pub fn invite_to_near_viable(
                 .filter(agreements::organisation_id.eq(organisation))
                 .filter(agreements::pooling.eq(true))
                 .order(agreements::id)
-                .select(crate::registry::agreements::Agreement::as_select())
+                .select(Agreement::as_select())
                 .load(conn)?
                 .into_iter()
                 .find(|a| {
@@ -221,48 +220,50 @@ pub fn invite_to_near_viable(
                 continue;
             };
             // What it would pay bringing the missing seats, or up to two more.
-            let mut prices = Vec::new();
-            for seats in missing..=(missing + 2).min(course.max_participants - seats_waiting) {
-                let mut parties: Vec<Party> = Vec::new();
-                for (agreement_id, organisation_id, n) in &waiting {
-                    match parties.iter_mut().find(|p| p.agreement_id == *agreement_id) {
-                        Some(party) => party.seats += n,
-                        None => parties.push(Party {
-                            agreement_id: *agreement_id,
-                            organisation_id: *organisation_id,
-                            org_number: facts.get(organisation_id).map(|f| f.org_number.clone()).unwrap_or_default(),
-                            seats: *n,
-                            employees: 0,
-                        }),
-                    }
-                }
-                let org_number = facts.get(&organisation).map(|f| f.org_number.clone()).unwrap_or_default();
-                parties.push(Party {
-                    agreement_id: agreement.id,
-                    organisation_id: organisation,
-                    org_number,
-                    seats,
-                    employees: 0,
-                });
-                // Prices excluding VAT, so the rate does not matter.
-                let split = splitting::per_seat(&fees, &parties, crate::splitting::VatRate(0))
-                    .map_err(|e| anyhow::anyhow!("pricing the near-viable cohort: {e}"))?;
-                let size: i32 = parties.iter().map(|p| p.seats).sum();
-                let share = split
-                    .shares
-                    .iter()
-                    .find(|s| s.agreement_id == agreement.id)
-                    .map_or(crate::money::Ore::ZERO, |s| s.amount_ore);
-                prices.push((
-                    seats,
-                    share,
-                    crate::money::Ore((split.total.get() + i64::from(size) / 2) / i64::from(size)),
-                ));
-            }
+            let most = (missing + 2).min(course.max_participants - seats_waiting);
+            let newcomer = Party {
+                agreement_id: agreement.id,
+                organisation_id: organisation,
+                org_number: facts.get(&organisation).map(|f| f.org_number.clone()).unwrap_or_default(),
+                seats: 0,
+                employees: 0,
+            };
+            let prices = (missing..=most)
+                .map(|seats| price_with(&fees, &waiting_parties, Party { seats, ..newcomer.clone() }))
+                .collect::<Result<Vec<_>, AppError>>()?;
             let about = notices::NearViable { course: &course, term, plan, seats_waiting, missing, prices };
             let email = notices::near_viable_invitation(conn, ctx.today, organisation, &about)?;
             result.invited.push(Invited { organisation_id: organisation, agreement_id: agreement.id, email });
         }
         Ok(result)
     })
+}
+
+/// `(seats, what the newcomer pays, everyone's price per seat)` if it joins
+/// the parties waiting, by `per_seat` and excluding VAT (so the rate does
+/// not matter).
+fn price_with(fees: &CourseFees, waiting: &[Party], newcomer: Party) -> Result<(i32, Ore, Ore), AppError> {
+    let (agreement, seats) = (newcomer.agreement_id, newcomer.seats);
+    let parties: Vec<_> = waiting.iter().cloned().chain(std::iter::once(newcomer)).collect();
+    let split = splitting::per_seat(fees, &parties, VatRate(0))
+        .map_err(|e| anyhow::anyhow!("pricing a near-viable cohort: {e}"))?;
+    let size = i64::from(parties.iter().map(|p| p.seats).sum::<i32>());
+    let share = split.shares.iter().find(|s| s.agreement_id == agreement).map_or(Ore::ZERO, |s| s.amount_ore);
+    // To the nearest öre, halves up, as open seats show it.
+    let per_seat = Ore((2 * split.total.get() + size) / (2 * size));
+    Ok((seats, share, per_seat))
+}
+
+/// Every organisation named must exist; the first that does not is named.
+fn ensure_known(conn: &mut DbConnection, wanted: &BTreeSet<OrganisationId>) -> Result<(), AppError> {
+    let known: BTreeSet<OrganisationId> = organisations::table
+        .filter(organisations::id.eq_any(wanted))
+        .select(organisations::id)
+        .load::<OrganisationId>(conn)?
+        .into_iter()
+        .collect();
+    match wanted.difference(&known).next() {
+        Some(unknown) => Err(AppError::field("organisation_ids", format!("no organisation has the id {unknown}"))),
+        None => Ok(()),
+    }
 }
