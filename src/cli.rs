@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::access::{Role, users};
+use crate::access::{Role, passwords, users};
 use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::registry::demo;
@@ -67,6 +67,10 @@ pub struct UserAddArgs {
     /// The organisation number (NNNNNN-NNNN) of an organisation or finance user.
     #[arg(long, value_name = "ORGNR")]
     pub organisation: Option<String>,
+    /// Read a password for signing in to the web pages from the first line
+    /// of standard input (at least 12 characters).
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 pub fn settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -91,12 +95,27 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Add(args)) => {
+            // Checked and hashed before the user exists, so a bad password creates nothing.
+            let password_hash = if args.password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                let password = line.trim_end_matches(['\n', '\r']);
+                Some(passwords::hash(password).map_err(|e| anyhow::anyhow!("password: {e}"))?)
+            } else {
+                None
+            };
             let pool = open(&settings)?;
             let mut conn = pool.get()?;
-            let created = users::create(
-                &mut conn,
-                users::NewUser { email: &args.email, role: args.role, organisation: args.organisation.as_deref() },
-            )
+            let new =
+                users::NewUser { email: &args.email, role: args.role, organisation: args.organisation.as_deref() };
+            // One transaction: the user and its password, or neither.
+            let created = db::write_transaction(&mut conn, |conn| {
+                let created = users::create(conn, new)?;
+                if let Some(hashed) = &password_hash {
+                    passwords::store(conn, created.id, hashed)?;
+                }
+                Ok::<_, crate::error::AppError>(created)
+            })
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created {} user {} (id {})", args.role, created.email, created.id);
             println!("API token (shown once; send it as 'Authorization: Bearer TOKEN'):");

@@ -5,6 +5,7 @@
 //! own organisation's agreements and money. Anything outside a caller's
 //! organisation is "not found" for them, never its data.
 
+pub mod passwords;
 pub mod tokens;
 pub mod users;
 

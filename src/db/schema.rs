@@ -69,6 +69,9 @@ diesel::table! {
         role -> Text,
         organisation_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        password_hash -> Nullable<Text>,
+        failed_sign_ins -> Integer,
+        locked_until -> Nullable<Timestamp>,
     }
 }
 

@@ -95,3 +95,52 @@ async fn serve_demo_loads_the_demo_data_and_prints_logins() {
         "near-viable demand"
     );
 }
+
+#[tokio::test]
+async fn user_add_takes_a_password_from_stdin_and_sign_in_locks_out_guessers() {
+    use std::io::Write;
+    use strumpavtal::access::passwords::{self, SignIn};
+
+    for backend in backends() {
+        let database = TestDatabase::create(backend);
+        let app = spawn_on(&database).await;
+        let add = |email: &str, password: &str| {
+            let mut child = strumpavtal(&database.url)
+                .args(["user", "add", "--email", email, "--role", "coordinator", "--password-stdin"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+            child.wait_with_output().unwrap()
+        };
+        let short = add("kort@strumpavtal.example", "för kort");
+        assert!(!short.status.success() && String::from_utf8_lossy(&short.stderr).contains("12 characters"));
+        let users_before = app.count("users");
+        assert!(add("samordnare@strumpavtal.example", "korrekt häst batteri").status.success());
+        assert_eq!(app.count("users"), users_before + 1, "the short password created nobody");
+
+        let mut conn = app.pool.get().unwrap();
+        let now = chrono::Utc::now().naive_utc();
+        let email = "samordnare@strumpavtal.example";
+        assert!(matches!(
+            passwords::sign_in(&mut conn, email, "korrekt häst batteri", now).unwrap(),
+            SignIn::Accepted(_)
+        ));
+        assert_eq!(
+            passwords::sign_in(&mut conn, "ingen@strumpavtal.example", "korrekt häst batteri", now).unwrap(),
+            SignIn::Refused
+        );
+        // Four wrong guesses are refused; the fifth locks the user out for 15 minutes.
+        for _ in 0..4 {
+            assert_eq!(passwords::sign_in(&mut conn, email, "fel lösenord här", now).unwrap(), SignIn::Refused);
+        }
+        let until = now + chrono::Duration::minutes(15);
+        assert_eq!(passwords::sign_in(&mut conn, email, "fel lösenord här", now).unwrap(), SignIn::LockedOut { until });
+        let locked = passwords::sign_in(&mut conn, email, "korrekt häst batteri", now + chrono::Duration::minutes(14));
+        assert!(matches!(locked.unwrap(), SignIn::LockedOut { .. }), "even the right password waits");
+        let later = passwords::sign_in(&mut conn, email, "korrekt häst batteri", until + chrono::Duration::seconds(1));
+        assert!(matches!(later.unwrap(), SignIn::Accepted(_)));
+    }
+}
