@@ -20,6 +20,7 @@ pub struct Settings {
     pub pricing: PricingSettings,
     pub planning: PlanningSettings,
     pub email: EmailSettings,
+    pub web: WebSettings,
     pub log: LogSettings,
 }
 
@@ -82,6 +83,18 @@ impl PlanningSettings {
     pub fn limits(&self) -> crate::planning::Limits {
         crate::planning::Limits { seats_and_cost: self.node_limit, tie_breaks: self.tie_break_node_limit }
     }
+}
+
+/// The web pages' sign-in.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// How long a sign-in lasts.
+    pub session_hours: i64,
+    /// Send cookies only over HTTPS. Browsers treat `localhost` as secure,
+    /// so this stays on for local use; turn it off only behind a proxy that
+    /// speaks plain HTTP to browsers on other hosts.
+    pub secure_cookies: bool,
 }
 
 /// How e-mail leaves the service (docs/operations.md).
@@ -196,6 +209,9 @@ impl Settings {
             if !(0.0..=86_400.0).contains(&seconds) {
                 anyhow::bail!("{key} must be between 0 and 86400 seconds");
             }
+        }
+        if !(1..=24 * 30).contains(&self.web.session_hours) {
+            anyhow::bail!("web.session_hours must be between 1 and 720");
         }
         if self.database.pool_size == 0 {
             anyhow::bail!("database.pool_size must be at least 1");

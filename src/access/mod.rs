@@ -6,6 +6,7 @@
 //! organisation is "not found" for them, never its data.
 
 pub mod passwords;
+pub mod sessions;
 pub mod tokens;
 pub mod users;
 

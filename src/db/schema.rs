@@ -281,11 +281,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(agreements -> organisations (organisation_id));
 diesel::joinable!(needs -> agreements (agreement_id));
 diesel::joinable!(needs -> courses (course_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(web_sessions -> users (user_id));
 
 diesel::joinable!(cohorts -> plans (plan_id));
 diesel::joinable!(cohorts -> courses (course_id));
@@ -320,4 +332,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_outbox,
     participants,
     waitlist,
+    web_sessions,
 );

@@ -23,7 +23,7 @@ impl Lang {
         if code == "en" { Lang::En } else { Lang::Sv }
     }
 
-    fn pick(self, sv: &'static str, en: &'static str) -> &'static str {
+    pub fn pick(self, sv: &'static str, en: &'static str) -> &'static str {
         match self {
             Lang::Sv => sv,
             Lang::En => en,

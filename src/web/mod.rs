@@ -3,6 +3,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod pages;
 
 use std::sync::Arc;
 
@@ -48,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             AppError::BadRequest { code: "invalid_query", message, fields: FieldErrors::new() }.into()
         }))
         .service(web::resource("/health").route(web::get().to(api::health::health)))
+        .configure(pages::configure)
         .service(web::scope("/api/v1").configure(api::configure).default_service(web::to(not_found)))
         .default_service(web::to(not_found));
 }

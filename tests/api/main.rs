@@ -13,6 +13,7 @@ mod import;
 mod needs;
 mod organisations;
 mod outbox;
+mod pages;
 mod planning;
 mod service;
 mod splits;
