@@ -51,7 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/health").route(web::get().to(api::health::health)))
         .configure(pages::configure)
         .service(web::scope("/api/v1").configure(api::configure).default_service(web::to(not_found)))
-        .default_service(web::to(not_found));
+        .default_service(web::to(pages::not_found));
 }
 
 /// Answers 405s in the same JSON shape as every other error (actix sends

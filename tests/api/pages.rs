@@ -154,3 +154,24 @@ async fn the_language_switch_remembers_english() {
         assert_eq!(away.headers()[LOCATION], "/");
     }
 }
+
+#[tokio::test]
+async fn an_unknown_page_is_a_page_for_browsers_and_json_for_programs() {
+    for (app, _db) in crate::helpers::spawn_apps().await {
+        let client = browser();
+        let page = client
+            .get(app.url("/no-such-page"))
+            .header("Accept", "text/html,application/xhtml+xml")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::NOT_FOUND);
+        assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Sidan finns inte") && html.contains("href=\"/\""), "{html}");
+        let json = client.get(app.url("/no-such-page")).send().await.unwrap();
+        assert_eq!(json.status(), StatusCode::NOT_FOUND);
+        let body: serde_json::Value = json.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+}

@@ -4,6 +4,9 @@
 mod home;
 mod layout;
 mod sign_in;
+mod signed_in;
+
+pub use signed_in::not_found;
 
 use actix_web::web;
 
