@@ -19,7 +19,7 @@ use crate::email::notices;
 use crate::enrolment::{participants, waitlist};
 use crate::error::{AppError, Problems};
 use crate::ids::{AgreementId, CohortId};
-use crate::invoicing::invoice::{Invoiceable, invoice_difference, is_invoiced};
+use crate::invoicing::invoice::{Invoiceable, invoice_if_invoiced};
 use crate::money::Ore;
 use crate::registry::needs::agreement_for_caller;
 use crate::registry::{now, required_text};
@@ -39,8 +39,7 @@ pub(crate) fn resplit(
     let vat = ctx.vat();
     let record = super::find(conn, id)?;
     let rule = record.split_rule().ok_or_else(|| anyhow::anyhow!("confirmed cohort {id} has no split rule"))?;
-    let previous = splits::current(conn, std::slice::from_ref(&record))?;
-    let host = previous.get(&id).and_then(|(version, _)| version.host_agreement_id);
+    let host = splits::current_host(conn, &record)?;
     let rows = super::allocations(conn, id)?;
     let parties = splits::parties(conn, &rows)?;
     let split = splits::compute(&record, &parties, rule, host, vat)?;
@@ -50,10 +49,7 @@ pub(crate) fn resplit(
         &record,
         NewVersion { change, description, host, split: &split, parties: &parties, vat },
     )?;
-    if is_invoiced(conn, id)? {
-        invoice_difference(conn, caller, ctx.today, id, &Invoiceable { split_id, shares: &split.shares })?;
-        notices::invoicing_summaries(conn, id, version)?;
-    }
+    invoice_if_invoiced(conn, caller, ctx.today, id, &Invoiceable { split_id, version, shares: &split.shares })?;
     notices::enrolment_summaries(conn, &ctx.settings.email, id, &format!("v{version}"))?;
     Ok((version, split))
 }
@@ -118,7 +114,7 @@ pub fn withdraw(
         };
 
         // Seats the agreement takes, extra seats included, and its named participants.
-        let capacity: i32 = own.iter().map(|r| r.seats + r.extra_seats - r.withdrawn_seats).sum();
+        let capacity: i32 = own.iter().map(|r| r.seats_taken()).sum();
         let named = participants::named(conn, id, agreement.id)?;
         let too_few_left = |left: i32| {
             (named > i64::from(left)).then(|| {
@@ -163,10 +159,7 @@ pub fn withdraw(
         if everyone == seats {
             return Err(AppError::conflict("seats", "these are the cohort's last seats; cancel the cohort instead"));
         }
-        let host = splits::current(conn, std::slice::from_ref(&record))?
-            .remove(&id)
-            .and_then(|(version, _)| version.host_agreement_id);
-        if host == Some(agreement.id) && seats == held {
+        if splits::current_host(conn, &record)? == Some(agreement.id) && seats == held {
             return Err(AppError::conflict(
                 "agreement_id",
                 "the host pays the fixed fee under host_fixed and cannot leave; cancel the cohort instead",
@@ -290,10 +283,7 @@ pub fn cancel(
             &record,
             NewVersion { change: SplitChange::Cancel, description, host: None, split: &zero, parties: &[], vat },
         )?;
-        if is_invoiced(conn, id)? {
-            invoice_difference(conn, caller, today, id, &Invoiceable { split_id, shares: &zero.shares })?;
-            notices::invoicing_summaries(conn, id, version)?;
-        }
+        invoice_if_invoiced(conn, caller, today, id, &Invoiceable { split_id, version, shares: &zero.shares })?;
         let organisations = super::allocations(conn, id)?.iter().map(|r| r.organisation_id).collect();
         notices::cancellation_notices(conn, id, &organisations, reason.as_deref())?;
         audit::record(
@@ -311,10 +301,10 @@ pub fn cancel(
 /// The current split with every seat and amount zero: nobody comes to a
 /// cancelled cohort, and nobody pays for it.
 fn zero_split(conn: &mut DbConnection, record: &CohortRecord) -> Result<Split, AppError> {
-    let (version, shares) = splits::current(conn, std::slice::from_ref(record))?
-        .remove(&record.id)
+    let (_, shares) = splits::current_of(conn, record)?
         .ok_or_else(|| anyhow::anyhow!("confirmed cohort {} has no split", record.id))?;
-    let rule = crate::splitting::SplitRule::parse(&version.split_rule).map_err(anyhow::Error::msg)?;
+    let rule =
+        record.split_rule().ok_or_else(|| anyhow::anyhow!("confirmed cohort {} has no split rule", record.id))?;
     let shares = shares
         .into_iter()
         .map(|s| Share {

@@ -102,10 +102,11 @@ pub fn join(
             "cohort" => AppError::conflict(field, problem),
             _ => AppError::field(field, problem),
         })?;
-        if let Some(need) = input.need_id {
-            check_need(conn, &record, &agreement, NeedId(need), seats)?;
-        }
         if record.firm_seats + seats > record.max_participants {
+            // The need is checked now; its seats are taken when they come free.
+            if let Some(need) = input.need_id {
+                check_need(conn, &record, &agreement, NeedId(need), seats)?;
+            }
             let entry = waitlist::add(conn, caller, &record, &agreement, input.need_id.map(NeedId), seats)?;
             return Ok(JoinOutcome::Waitlisted(entry));
         }

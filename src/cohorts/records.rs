@@ -133,3 +133,11 @@ pub struct AllocationRecord {
     /// Seats withdrawn after the cancellation deadline: paid for, not taken.
     pub withdrawn_seats: i32,
 }
+
+impl AllocationRecord {
+    /// Seats someone will take: firm and extra, less those withdrawn after
+    /// the deadline. At most this many participants can be named.
+    pub fn seats_taken(&self) -> i32 {
+        self.seats + self.extra_seats - self.withdrawn_seats
+    }
+}

@@ -218,16 +218,14 @@ pub(crate) fn current(
     records: &[CohortRecord],
 ) -> Result<HashMap<CohortId, (SplitVersionRecord, Vec<Share>)>, AppError> {
     let mut found = HashMap::new();
-    let with_split: Vec<&CohortRecord> = records.iter().filter(|r| r.split_version.is_some()).collect();
-    for chunk in with_split.chunks(super::views::CHUNK) {
-        let ids: Vec<CohortId> = chunk.iter().map(|r| r.id).collect();
+    let with_split: Vec<CohortId> = records.iter().filter(|r| r.split_version.is_some()).map(|r| r.id).collect();
+    for ids in with_split.chunks(super::views::CHUNK) {
         let versions: Vec<SplitVersionRecord> = split_versions::table
-            .filter(split_versions::cohort_id.eq_any(&ids))
+            .inner_join(cohorts::table)
+            .filter(cohorts::id.eq_any(ids))
+            .filter(cohorts::split_version.eq(split_versions::version.nullable()))
             .select(SplitVersionRecord::as_select())
             .load(conn)?;
-        let wanted: HashMap<CohortId, i32> = chunk.iter().filter_map(|r| Some((r.id, r.split_version?))).collect();
-        let versions: Vec<SplitVersionRecord> =
-            versions.into_iter().filter(|v| wanted.get(&v.cohort_id) == Some(&v.version)).collect();
         let mut shares = shares_of(conn, &versions.iter().map(|v| v.id).collect::<Vec<_>>())?;
         for version in versions {
             let shares = shares.remove(&version.id).unwrap_or_default();
@@ -235,6 +233,27 @@ pub(crate) fn current(
         }
     }
     Ok(found)
+}
+
+/// The current version of one cohort's split, if it has one.
+pub(crate) fn current_of(
+    conn: &mut DbConnection,
+    record: &CohortRecord,
+) -> Result<Option<(SplitVersionRecord, Vec<Share>)>, AppError> {
+    Ok(current(conn, std::slice::from_ref(record))?.remove(&record.id))
+}
+
+/// The agreement that pays the fixed fee in the cohort's current split,
+/// under `host_fixed`.
+pub(crate) fn current_host(conn: &mut DbConnection, record: &CohortRecord) -> Result<Option<AgreementId>, AppError> {
+    let Some(version) = record.split_version else { return Ok(None) };
+    Ok(split_versions::table
+        .filter(split_versions::cohort_id.eq(record.id))
+        .filter(split_versions::version.eq(version))
+        .select(split_versions::host_agreement_id)
+        .first::<Option<AgreementId>>(conn)
+        .optional()?
+        .flatten())
 }
 
 fn shares_of(conn: &mut DbConnection, split_ids: &[SplitId]) -> Result<HashMap<SplitId, Vec<Share>>, AppError> {

@@ -253,25 +253,22 @@ pub fn promoted(lang: Lang, organisation: &str, course: &CourseFacts, seats: i32
     finish(lang, subject, body, text)
 }
 
-/// What joining with 1, 2, … seats would cost, for an invitation.
+/// What taking 1, 2, … seats would cost, for an invitation.
 #[derive(Debug, Clone)]
 pub struct Offer {
-    pub open_seats: i32,
     /// (seats, what the organisation would pay, everyone's price per seat after).
     pub prices: Vec<(i32, Ore, Ore)>,
 }
 
 /// An invitation to take open seats in a cohort.
-pub fn invitation(lang: Lang, organisation: &str, course: &CourseFacts, offer: &Offer) -> Rendered {
+pub fn invitation(lang: Lang, organisation: &str, course: &CourseFacts, open_seats: i32, offer: &Offer) -> Rendered {
     let subject = format!("{}: {}", lang.pick("Inbjudan att samläsa", "Invitation to join"), course.headline());
     let intro = match lang {
         Lang::Sv => format!(
-            "{organisation} är välkommen att ta platser i kurstillfället nedan; {} platser är lediga. Priser exkl. moms:",
-            offer.open_seats
+            "{organisation} är välkommen att ta platser i kurstillfället nedan; {open_seats} platser är lediga. Priser exkl. moms:"
         ),
         Lang::En => format!(
-            "{organisation} is welcome to take seats in the cohort below; {} seats are open. Prices excl. VAT:",
-            offer.open_seats
+            "{organisation} is welcome to take seats in the cohort below; {open_seats} seats are open. Prices excl. VAT:"
         ),
     };
     let how = lang.pick(

@@ -114,8 +114,7 @@ pub fn enrolment_summaries(
     let orgs: BTreeSet<OrganisationId> = rows.iter().map(|r| r.organisation_id).collect();
     let people = recipients(conn, &orgs)?;
     let course = course_facts(conn, &record)?;
-    let shares = cohorts::splits::current(conn, std::slice::from_ref(&record))?.remove(&cohort).map(|(_, s)| s);
-    let shares = shares.unwrap_or_default();
+    let shares = cohorts::splits::current_of(conn, &record)?.map(|(_, shares)| shares).unwrap_or_default();
     let agreement_ids: Vec<AgreementId> = rows.iter().map(|r| r.agreement_id).collect();
     let references: BTreeMap<AgreementId, String> = agreements::table
         .filter(agreements::id.eq_any(&agreement_ids))
@@ -127,7 +126,7 @@ pub fn enrolment_summaries(
         let mut seats: BTreeMap<String, i32> = BTreeMap::new();
         for row in rows.iter().filter(|r| r.organisation_id == *org) {
             let reference = references.get(&row.agreement_id).cloned().unwrap_or_default();
-            *seats.entry(reference).or_default() += row.seats + row.extra_seats - row.withdrawn_seats;
+            *seats.entry(reference).or_default() += row.seats_taken();
         }
         let own: Vec<_> = shares.iter().filter(|s| s.organisation_id == *org).collect();
         let enrolment = Enrolment {
@@ -219,10 +218,9 @@ pub fn invitation(
     let people = recipients(conn, &BTreeSet::from([organisation]))?;
     let person = people.get(&organisation).ok_or(AppError::NotFound("organisation"))?;
     let offer = messages::Offer {
-        open_seats: open.open_seats,
         prices: open.what_if.iter().map(|w| (w.seats, w.you_pay_ore, w.price_per_seat_ore)).collect(),
     };
-    let mail = messages::invitation(person.lang, &person.name, &course, &offer);
+    let mail = messages::invitation(person.lang, &person.name, &course, open.open_seats, &offer);
     let key = format!("invite:{}:{organisation}:{today}", record.id);
     let email = new_email(key, "invitation", (organisation, record.id), &person.coordinator_email, mail);
     outbox::enqueue(conn, email, Duration::zero())?;
@@ -261,7 +259,7 @@ pub fn near_viable_invitation(
     };
     let people = recipients(conn, &BTreeSet::from([organisation]))?;
     let person = people.get(&organisation).ok_or(AppError::NotFound("organisation"))?;
-    let offer = messages::Offer { open_seats: about.missing, prices: about.prices.clone() };
+    let offer = messages::Offer { prices: about.prices.clone() };
     let mail = messages::near_viable(person.lang, &person.name, &course, about.seats_waiting, about.missing, &offer);
     let key = format!("invite-near-viable:{}:{}:{}:{organisation}:{today}", about.plan, about.course.id, about.term);
     let email = NewEmail {

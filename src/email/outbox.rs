@@ -270,11 +270,19 @@ type ViewRow = (
 /// The outbox, newest first (coordinators).
 pub fn list(conn: &mut DbConnection, caller: &Caller, filter: &OutboxFilter) -> Result<Vec<OutboxView>, AppError> {
     caller.require_coordinator("read the outbox")?;
+    views(conn, filter, None)
+}
+
+/// The e-mails `filter` selects, or only the one with id `only`.
+fn views(conn: &mut DbConnection, filter: &OutboxFilter, only: Option<OutboxId>) -> Result<Vec<OutboxView>, AppError> {
     let limit = filter.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(AppError::field("limit", "must be between 1 and 1000"));
     }
     let mut query = email_outbox::table.into_boxed();
+    if let Some(id) = only {
+        query = query.filter(email_outbox::id.eq(id));
+    }
     if let Some(status) = &filter.status {
         let status = OutboxStatus::parse(status.trim()).ok_or_else(|| {
             AppError::field("status", format!("{status:?} is not a status; use queued, sending, sent or failed"))
@@ -358,8 +366,7 @@ pub fn retry(conn: &mut DbConnection, caller: &Caller, id: OutboxId) -> Result<O
                 email_outbox::updated_at.eq(at),
             ))
             .execute(conn)?;
-        let filter = OutboxFilter { limit: Some(1000), ..OutboxFilter::default() };
-        list(conn, caller, &filter)?.into_iter().find(|e| e.id == id).ok_or(AppError::NotFound("e-mail"))
+        views(conn, &OutboxFilter::default(), Some(id))?.pop().ok_or(AppError::NotFound("e-mail"))
     })
 }
 

@@ -103,7 +103,7 @@ impl ParticipantRecord {
 fn seats_by_agreement(rows: &[AllocationRecord]) -> BTreeMap<AgreementId, i32> {
     let mut seats = BTreeMap::new();
     for row in rows {
-        *seats.entry(row.agreement_id).or_default() += row.seats + row.extra_seats - row.withdrawn_seats;
+        *seats.entry(row.agreement_id).or_default() += row.seats_taken();
     }
     seats
 }
@@ -271,7 +271,7 @@ pub fn list(conn: &mut DbConnection, caller: &Caller, cohort: CohortId) -> Resul
     let people = enrolled(conn, cohort)?;
     let mut seats: BTreeMap<OrganisationId, i32> = BTreeMap::new();
     for row in &rows {
-        *seats.entry(row.organisation_id).or_default() += row.seats + row.extra_seats - row.withdrawn_seats;
+        *seats.entry(row.organisation_id).or_default() += row.seats_taken();
     }
     let names: BTreeMap<OrganisationId, String> = organisations::table
         .filter(organisations::id.eq_any(seats.keys().copied().collect::<Vec<_>>()))

@@ -37,16 +37,50 @@ pub struct CohortInvoicing {
     pub totals: InvoicingTotals,
 }
 
-/// The split version to invoice: its id and shares.
+/// The split version to invoice: its id, number and shares.
 pub(crate) struct Invoiceable<'a> {
     pub split_id: SplitId,
+    pub version: i32,
     pub shares: &'a [Share],
+}
+
+/// A new version of an invoiced cohort's split (a join, a withdrawal, a
+/// cancellation) is invoiced at once, as its difference; a cohort not yet
+/// invoiced waits for `POST …/invoice`.
+pub(crate) fn invoice_if_invoiced(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    today: NaiveDate,
+    cohort: CohortId,
+    target: &Invoiceable<'_>,
+) -> Result<(), AppError> {
+    if is_invoiced(conn, cohort)? {
+        invoice_version(conn, caller, today, cohort, target)?;
+    }
+    Ok(())
+}
+
+/// Writes the lines of a split version (`invoice_difference`) and queues the
+/// invoicing summaries of the organisations that got lines. Returns how many
+/// lines were written.
+fn invoice_version(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    today: NaiveDate,
+    cohort: CohortId,
+    target: &Invoiceable<'_>,
+) -> Result<usize, AppError> {
+    let written = invoice_difference(conn, caller, today, cohort, target)?;
+    if written > 0 {
+        notices::invoicing_summaries(conn, cohort, target.version)?;
+    }
+    Ok(written)
 }
 
 /// Writes the lines that bring each agreement's invoiced amounts to its
 /// share in `target`: the whole share for an agreement not yet invoiced,
 /// the difference for one that was. Returns how many lines were written.
-pub(crate) fn invoice_difference(
+fn invoice_difference(
     conn: &mut DbConnection,
     caller: &Caller,
     today: NaiveDate,
@@ -119,7 +153,7 @@ pub(crate) fn invoice_difference(
 
 /// Whether the cohort has been invoiced, so that later versions of its split
 /// must be invoiced as differences.
-pub(crate) fn is_invoiced(conn: &mut DbConnection, cohort: CohortId) -> Result<bool, AppError> {
+fn is_invoiced(conn: &mut DbConnection, cohort: CohortId) -> Result<bool, AppError> {
     let lines: i64 = invoice_lines::table.filter(invoice_lines::cohort_id.eq(cohort)).count().get_result(conn)?;
     Ok(lines > 0)
 }
@@ -144,14 +178,11 @@ pub fn invoice(
                 format!("the cohort is {}; only confirmed cohorts are invoiced", status.as_str()),
             ));
         }
-        let current = cohorts::splits::current(conn, std::slice::from_ref(&record))?;
-        let (version, shares) = current
-            .get(&id)
+        let (version, shares) = cohorts::splits::current_of(conn, &record)?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("confirmed cohort {id} has no split")))?;
-        let target = Invoiceable { split_id: version.id, shares };
-        let written = invoice_difference(conn, caller, today, id, &target)?;
+        let target = Invoiceable { split_id: version.id, version: version.version, shares: &shares };
+        let written = invoice_version(conn, caller, today, id, &target)?;
         if written > 0 {
-            notices::invoicing_summaries(conn, id, version.version)?;
             audit::record(
                 conn,
                 caller,

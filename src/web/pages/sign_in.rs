@@ -76,12 +76,11 @@ pub async fn submit(
     state: web::Data<AppState>,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
+    let (form, lang) = (form.into_inner(), lang_of(&req));
     let expected = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned());
     if expected.is_none_or(|token| token.is_empty() || token != form.csrf_token) {
-        return Ok(forbidden(lang_of(&req)));
+        return Ok(forbidden(lang));
     }
-    let lang = lang_of(&req);
     let hours = state.settings.web.session_hours;
     let (email, password) = (form.email.trim().to_owned(), form.password);
     let outcome = db::run(&state.pool, move |conn| {
