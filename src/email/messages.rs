@@ -23,6 +23,14 @@ impl Lang {
         if code == "en" { Lang::En } else { Lang::Sv }
     }
 
+    /// The language's code, for `lang` attributes and the `sp_lang` cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Sv => "sv",
+            Lang::En => "en",
+        }
+    }
+
     pub fn pick(self, sv: &'static str, en: &'static str) -> &'static str {
         match self {
             Lang::Sv => sv,

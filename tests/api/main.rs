@@ -13,6 +13,7 @@ mod import;
 mod needs;
 mod organisations;
 mod outbox;
+mod page_client;
 mod pages;
 mod planning;
 mod service;

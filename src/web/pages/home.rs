@@ -3,7 +3,7 @@
 use actix_web::HttpResponse;
 use maud::html;
 
-use super::layout::{Lang, html_page, page};
+use super::layout::Lang;
 use super::signed_in::SignedIn;
 use crate::access::Role;
 
@@ -22,5 +22,5 @@ pub async fn home(signed_in: SignedIn) -> HttpResponse {
     let body = html! {
         p { (lang.pick("Du är inloggad som", "You are signed in as")) " " strong { (caller.email) } " (" (role) ")." }
     };
-    html_page(HttpResponse::Ok(), page(lang, title, signed_in.header(), body))
+    signed_in.ok(title, body)
 }

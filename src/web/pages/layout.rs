@@ -6,6 +6,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use maud::{DOCTYPE, Markup, html};
 
+use super::signed_in::SignedIn;
+use crate::access::Role;
 pub use crate::email::messages::Lang;
 
 pub const SESSION_COOKIE: &str = "sp_session";
@@ -29,16 +31,44 @@ pub fn private_cookie(name: &'static str, value: String, secure: bool) -> Cookie
     Cookie::build(name, value).path("/").http_only(true).secure(secure).same_site(SameSite::Strict).finish()
 }
 
+/// The sections a role works in, as (address, Swedish, English).
+fn sections(role: Role) -> &'static [(&'static str, &'static str, &'static str)] {
+    match role {
+        Role::Admin | Role::Coordinator => &[
+            ("/", "Översikt", "Overview"),
+            ("/plans", "Planering", "Planning"),
+            ("/cohorts", "Kurstillfällen", "Cohorts"),
+            ("/organisations", "Organisationer", "Organisations"),
+            ("/courses", "Kurser", "Courses"),
+            ("/outbox", "Utskick", "E-mails"),
+            ("/audit", "Logg", "Audit log"),
+        ],
+        Role::Organisation => &[
+            ("/", "Start", "Home"),
+            ("/needs", "Behov", "Needs"),
+            ("/open-seats", "Lediga platser", "Open seats"),
+            ("/cohorts", "Kurstillfällen", "Cohorts"),
+            ("/agreements", "Avtal", "Agreements"),
+        ],
+        Role::Finance => &[
+            ("/", "Start", "Home"),
+            ("/invoicing", "Fakturaunderlag", "Invoicing"),
+            ("/agreements", "Avtal", "Agreements"),
+        ],
+    }
+}
+
 /// A whole page: `title` in the tab and as the heading, `body` below it, and
-/// the language switch and (when signed in) who is signed in, with a sign-out button.
-pub fn page(lang: Lang, title: &str, signed_in: Option<(&str, &str)>, body: Markup) -> Markup {
+/// the language switch; when signed in, the role's sections, who is signed
+/// in, and a sign-out button.
+pub fn page(lang: Lang, title: &str, signed_in: Option<&SignedIn>, body: Markup) -> Markup {
     let (other, other_label) = match lang {
         Lang::Sv => ("en", "English"),
         Lang::En => ("sv", "Svenska"),
     };
     html! {
         (DOCTYPE)
-        html lang=(match lang { Lang::Sv => "sv", Lang::En => "en" }) {
+        html lang=(lang.code()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -46,21 +76,31 @@ pub fn page(lang: Lang, title: &str, signed_in: Option<(&str, &str)>, body: Mark
                 style { (STYLE) }
             }
             body {
+                a class="skip" href="#main" { (lang.pick("Till innehållet", "Skip to content")) }
                 header {
                     a href="/" { strong { "Strumpavtal" } }
-                    nav {
+                    div class="account" {
                         a href={ "/language/" (other) } lang=(other) { (other_label) }
-                        @if let Some((email, csrf)) = signed_in {
+                        @if let Some(signed_in) = signed_in {
                             form method="post" action="/logout" {
-                                input type="hidden" name="csrf_token" value=(csrf);
-                                span { (email) }
+                                input type="hidden" name="csrf_token" value=(signed_in.session.csrf_token);
+                                span { (signed_in.session.caller.email) }
                                 " "
-                                button type="submit" { (lang.pick("Logga ut", "Sign out")) }
+                                button type="submit" class="link" { (lang.pick("Logga ut", "Sign out")) }
+                            }
+                        }
+                    }
+                    @if let Some(signed_in) = signed_in {
+                        nav aria-label=(lang.pick("Avsnitt", "Sections")) {
+                            ul {
+                                @for (href, sv, en) in sections(signed_in.session.caller.role) {
+                                    li { a href=(href) { (lang.pick(sv, en)) } }
+                                }
                             }
                         }
                     }
                 }
-                main { h1 { (title) } (body) }
+                main id="main" { h1 { (title) } (body) }
             }
         }
     }
@@ -68,10 +108,26 @@ pub fn page(lang: Lang, title: &str, signed_in: Option<(&str, &str)>, body: Mark
 
 /// One small stylesheet, inline: readable, high contrast, usable at 320 px.
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#0b0c0c;line-height:1.5}\
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fd0;color:#0b0c0c;padding:.5rem}\
 header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem;padding:.75rem 1rem;background:#0b0c0c}\
-header a,header span{color:#fff}header nav{display:flex;gap:1rem;align-items:center}\
-main{max-width:40rem;padding:1rem}label{display:block;font-weight:600;margin-top:1rem}\
-input{font-size:1rem;padding:.4rem;width:100%;max-width:24rem;box-sizing:border-box;border:2px solid #0b0c0c}\
-button{font-size:1rem;padding:.5rem 1rem;margin-top:1rem;background:#00703c;color:#fff;border:0}\
-:focus{outline:3px solid #fd0;outline-offset:0}.error-summary{border:4px solid #d4351c;padding:1rem}\
-.error{color:#d4351c;font-weight:600;display:block}";
+header a,header span{color:#fff}header .account{display:flex;gap:1rem;align-items:center;flex-wrap:wrap}\
+header form{display:inline}header nav{flex-basis:100%}header ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem}\
+main{max-width:64rem;padding:1rem}h1{font-size:1.75rem;margin-top:.5rem}h2{font-size:1.35rem;margin-top:2rem}\
+label,legend{display:block;font-weight:600;margin-top:1rem}.hint{color:#505a5f;display:block}\
+input,select,textarea{font-size:1rem;padding:.4rem;width:100%;max-width:24rem;box-sizing:border-box;border:2px solid #0b0c0c}\
+input[type=checkbox],input[type=radio]{width:auto}input.short{max-width:8rem}textarea{max-width:40rem}\
+button,.button{display:inline-block;font-size:1rem;padding:.5rem 1rem;margin-top:1rem;background:#00703c;color:#fff;border:0;cursor:pointer;text-decoration:none}\
+button.secondary,.button.secondary{background:#f3f2f1;color:#0b0c0c;border:2px solid #0b0c0c}button.warning{background:#d4351c}\
+button.link{background:none;border:0;padding:0;margin:0;color:#fff;text-decoration:underline}\
+:focus{outline:3px solid #fd0;outline-offset:0}.error-summary{border:4px solid #d4351c;padding:1rem;margin-bottom:1rem}\
+.error{color:#d4351c;font-weight:600;display:block}.input-error{border-color:#d4351c}\
+.notice{border-left:6px solid #1d70b8;padding:.5rem 1rem;background:#f3f8fc}\
+.table-wrap{overflow-x:auto}table{border-collapse:collapse;margin:1rem 0;min-width:50%}caption{text-align:left;font-weight:600}\
+th,td{border-bottom:1px solid #b1b4b6;padding:.4rem .6rem;text-align:left;vertical-align:top}\
+td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}tfoot td,tfoot th{font-weight:700;border-top:2px solid #0b0c0c}\
+.money{white-space:nowrap}.badge{display:inline-block;padding:0 .4rem;border:2px solid currentColor;font-weight:700;font-size:.9rem}\
+.badge.proposed{color:#1d70b8}.badge.confirmed{color:#00703c}.badge.invoiced{color:#4c2c92}.badge.cancelled,.badge.failed{color:#d4351c}\
+.badge.superseded,.badge.waiting{color:#505a5f}.badge.sent{color:#00703c}\
+.figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:1rem;padding:0;list-style:none}\
+.figures li{border-left:6px solid #1d70b8;padding:.25rem .75rem}.figures strong{display:block;font-size:1.4rem}\
+svg{max-width:100%;height:auto}details{margin:1rem 0}summary{cursor:pointer;font-weight:600}";

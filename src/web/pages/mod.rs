@@ -1,8 +1,21 @@
 //! The web pages: server-rendered with maud, Swedish by default with an
-//! English switch, signed in with a password and a session cookie.
+//! English switch, signed in with a password and a session cookie. Every
+//! page calls the same domain code as the JSON API, as the signed-in user.
+//!
+//! - `coordinator`: the overview with its heat map, organisations and their
+//!   agreements' budgets, the course catalogue, the outbox and the audit log;
+//! - `cohorts`: planning, reviewing and confirming cohorts, and a cohort's page;
+//! - `organisation`: an organisation's needs and imports, open seats to join,
+//!   and its participants;
+//! - `finance`: invoicing per period, with downloads.
 
+mod cohorts;
+mod components;
+mod coordinator;
+mod finance;
 mod home;
 mod layout;
+mod organisation;
 mod sign_in;
 mod signed_in;
 
@@ -14,5 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").route(web::get().to(home::home)))
         .service(web::resource("/login").route(web::get().to(sign_in::form)).route(web::post().to(sign_in::submit)))
         .service(web::resource("/logout").route(web::post().to(sign_in::logout)))
-        .service(web::resource("/language/{code}").route(web::get().to(sign_in::language)));
+        .service(web::resource("/language/{code}").route(web::get().to(sign_in::language)))
+        .configure(coordinator::configure)
+        .configure(cohorts::configure)
+        .configure(organisation::configure)
+        .configure(finance::configure);
 }

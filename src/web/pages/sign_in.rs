@@ -12,6 +12,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::layout::{LANG_COOKIE, Lang, SESSION_COOKIE, html_page, lang_of, page, private_cookie};
+use super::signed_in::csrf_refused;
 use crate::access::passwords::{self, SignIn};
 use crate::access::{sessions, tokens};
 use crate::db;
@@ -79,7 +80,7 @@ pub async fn submit(
     let (form, lang) = (form.into_inner(), lang_of(&req));
     let expected = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned());
     if expected.is_none_or(|token| token.is_empty() || token != form.csrf_token) {
-        return Ok(forbidden(lang));
+        return Ok(csrf_refused(lang));
     }
     let hours = state.settings.web.session_hours;
     let (email, password) = (form.email.trim().to_owned(), form.password);
@@ -130,7 +131,7 @@ pub async fn logout(
     })
     .await?;
     if !ended {
-        return Ok(forbidden(lang_of(&req)));
+        return Ok(csrf_refused(lang_of(&req)));
     }
     let mut gone = Cookie::new(SESSION_COOKIE, "");
     gone.set_path("/");
@@ -160,16 +161,4 @@ pub async fn language(req: HttpRequest, code: web::Path<String>) -> HttpResponse
 
 pub fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, to.to_owned())).finish()
-}
-
-/// A form without the right CSRF token: nothing was done.
-pub fn forbidden(lang: Lang) -> HttpResponse {
-    let title = lang.pick("Formuläret kunde inte tas emot", "The form could not be accepted");
-    let body = html! {
-        p { (lang.pick(
-            "Det kom utan sin säkerhetskod, eller med en gammal. Inget har ändrats. Ladda om sidan och försök igen.",
-            "It came without its security code, or with an old one. Nothing was changed. Reload the page and try again.",
-        )) }
-    };
-    html_page(HttpResponse::Forbidden(), page(lang, title, None, body))
 }
