@@ -397,7 +397,8 @@ fn finish(lang: Lang, subject: String, body: Markup, mut text: String) -> Render
     Rendered { subject, html: html.into_string(), text }
 }
 
-fn rule_name(lang: Lang, rule: SplitRule) -> &'static str {
+/// The rule's short name, as e-mails and pages show it.
+pub fn rule_name(lang: Lang, rule: SplitRule) -> &'static str {
     match rule {
         SplitRule::PerSeat => lang.pick("per plats", "per seat"),
         SplitRule::EqualFixed => lang.pick("lika fast avgift", "equal fixed fee"),
@@ -406,7 +407,30 @@ fn rule_name(lang: Lang, rule: SplitRule) -> &'static str {
     }
 }
 
-fn kind_name(lang: Lang, kind: LineKind) -> &'static str {
+/// The rule in one sentence, for whoever must defend the split.
+pub fn rule_explained(lang: Lang, rule: SplitRule) -> &'static str {
+    match rule {
+        SplitRule::PerSeat => lang.pick(
+            "Hela kostnaden delas efter antal platser: varje plats kostar lika mycket.",
+            "The whole cost is shared by seats: every seat costs the same.",
+        ),
+        SplitRule::EqualFixed => lang.pick(
+            "Den fasta avgiften delas lika mellan parterna; var och en betalar sina egna platser.",
+            "The fixed fee is shared equally among the parties; each pays for its own seats.",
+        ),
+        SplitRule::EmployeesWeighted => lang.pick(
+            "Den fasta avgiften delas efter antal anställda; var och en betalar sina egna platser.",
+            "The fixed fee is shared by number of employees; each pays for its own seats.",
+        ),
+        SplitRule::HostFixed => lang.pick(
+            "Värdorganisationen betalar den fasta avgiften; var och en betalar sina egna platser.",
+            "The host organisation pays the fixed fee; each pays for its own seats.",
+        ),
+    }
+}
+
+/// What kind of invoicing line it is, in words.
+pub fn kind_name(lang: Lang, kind: LineKind) -> &'static str {
     match kind {
         LineKind::Invoice => lang.pick("faktura", "invoice"),
         LineKind::Debit => lang.pick("debitering", "debit"),

@@ -129,3 +129,9 @@ impl PageClient {
 pub fn location(response: &Response) -> String {
     response.headers().get(reqwest::header::LOCATION).expect("a Location header").to_str().unwrap().to_owned()
 }
+
+/// An amount as pages show it: `kr("75 000,00 kr")` with the no-break
+/// spaces the page uses between thousands and before "kr".
+pub fn kr(text: &str) -> String {
+    text.replace(' ', "\u{a0}")
+}

@@ -10,13 +10,13 @@ use strumpavtal::access::Role;
 
 use crate::helpers::{TestApp, answer, term};
 
-const SUNDSVALL: &str = "212000-2411";
-const ANGE: &str = "212000-2387";
+pub const SUNDSVALL: &str = "212000-2411";
+pub const ANGE: &str = "212000-2387";
 const TIMRA: &str = "212000-2395";
 
 /// Sundsvall (9 000 employees), Ånge (1 200) and Timrå (1 600), each with an
 /// agreement of 2 000 000 kr; returns the agreement ids in that order.
-async fn three_municipalities(app: &TestApp) -> [i64; 3] {
+pub async fn three_municipalities(app: &TestApp) -> [i64; 3] {
     let sundsvall = app.organisation(SUNDSVALL, "Sundsvalls kommun", 9_000).await;
     let ange = app.organisation(ANGE, "Ånge kommun", 1_200).await;
     let timra = app.organisation(TIMRA, "Timrå kommun", 1_600).await;
@@ -30,7 +30,7 @@ async fn three_municipalities(app: &TestApp) -> [i64; 3] {
 /// The three municipalities, and a proposed cohort of `course` in which
 /// Sundsvall and Ånge have 3 seats each (15 000 000 öre in all); returns the
 /// cohort and the agreements of Sundsvall, Ånge and Timrå.
-async fn cohort_of_two(app: &TestApp, course: &str) -> (i64, [i64; 3]) {
+pub async fn cohort_of_two(app: &TestApp, course: &str) -> (i64, [i64; 3]) {
     let agreements = three_municipalities(app).await;
     app.course(course, 2, 10).await;
     app.need(agreements[0], course, 3, (&term(0), &term(0))).await;
@@ -39,7 +39,7 @@ async fn cohort_of_two(app: &TestApp, course: &str) -> (i64, [i64; 3]) {
 }
 
 /// Plans and returns the id of the proposed cohort of `course`.
-async fn proposed_cohort(app: &TestApp, course: &str) -> i64 {
+pub async fn proposed_cohort(app: &TestApp, course: &str) -> i64 {
     let (status, plan) = answer(app.post("/api/v1/plans", &json!({})).await).await;
     assert_eq!(status, StatusCode::CREATED, "{plan}");
     cohort_of(&plan, course)
@@ -52,7 +52,7 @@ fn cohort_of(plan: &Value, course: &str) -> i64 {
     found[0]["id"].as_i64().unwrap()
 }
 
-async fn confirm(app: &TestApp, cohort: i64, body: Value) -> (StatusCode, Value) {
+pub async fn confirm(app: &TestApp, cohort: i64, body: Value) -> (StatusCode, Value) {
     answer(app.post(&format!("/api/v1/cohorts/{cohort}/confirm"), &body).await).await
 }
 
@@ -361,7 +361,7 @@ async fn a_join_after_confirmation_is_split_version_2() {
 
 /// Sundsvall 3 and Ånge 3 seats in a confirmed, invoiced cohort; returns
 /// (cohort, Sundsvall's agreement, Ånge's agreement).
-async fn invoiced_cohort(app: &TestApp, course: &str) -> (i64, i64, i64) {
+pub async fn invoiced_cohort(app: &TestApp, course: &str) -> (i64, i64, i64) {
     let (cohort, [sun, ang, _]) = cohort_of_two(app, course).await;
     let (status, _) = confirm(app, cohort, json!({})).await;
     assert_eq!(status, StatusCode::OK);

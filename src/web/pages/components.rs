@@ -147,7 +147,7 @@ mod tests {
 
     #[test]
     fn money_is_shown_in_swedish_kronor() {
-        assert_eq!(money(Ore(1_234_550)).into_string(), "<span class=\"money\">12\u{a0}345,50 kr</span>");
+        assert_eq!(money(Ore(1_234_550)).into_string(), "<span class=\"money\">12\u{a0}345,50\u{a0}kr</span>");
     }
 
     #[test]
