@@ -3,6 +3,7 @@
 
 mod access;
 mod agreements;
+mod browser;
 mod cli;
 mod courses;
 mod demand;
@@ -10,6 +11,7 @@ mod email;
 mod enrolment;
 mod helpers;
 mod import;
+mod journeys;
 mod needs;
 mod organisations;
 mod outbox;

@@ -139,10 +139,10 @@ fn period_form(
                 label for="from" { (lang.pick("Från och med", "From")) }
                 span class="hint" id="from-hint" { (lang.pick("Till exempel 2027-01-01", "For example 2027-01-01")) }
                 (errors.at("from"))
-                input id="from" name="from" type="date" class="short" value=(query.from) aria-describedby="from-hint";
+                input id="from" name="from" type="text" class="short" value=(query.from) aria-describedby="from-hint";
                 label for="to" { (lang.pick("Till och med", "To")) }
                 (errors.at("to"))
-                input id="to" name="to" type="date" class="short" value=(query.to);
+                input id="to" name="to" type="text" class="short" aria-describedby="from-hint" value=(query.to);
                 button type="submit" { (lang.pick("Visa", "Show")) }
             }
         }
