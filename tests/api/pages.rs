@@ -175,3 +175,20 @@ async fn an_unknown_page_is_a_page_for_browsers_and_json_for_programs() {
         assert_eq!(body["error"]["code"], "not_found");
     }
 }
+
+#[tokio::test]
+async fn a_body_that_is_not_a_form_gets_a_page_and_changes_nothing() {
+    for (app, _db) in crate::helpers::spawn_apps().await {
+        let answer = browser()
+            .post(app.url("/login"))
+            .header("Content-Type", "application/json")
+            .body(r#"{"email": "x@example.se"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+        assert!(set_cookie(&answer, "sp_session").is_none());
+        let html = answer.text().await.unwrap();
+        assert!(html.contains("Formuläret kunde inte läsas"), "{html}");
+    }
+}

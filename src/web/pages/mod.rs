@@ -24,7 +24,8 @@ pub use signed_in::not_found;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").route(web::get().to(home::home)))
+    cfg.app_data(form_config())
+        .service(web::resource("/").route(web::get().to(home::home)))
         .service(web::resource("/login").route(web::get().to(sign_in::form)).route(web::post().to(sign_in::submit)))
         .service(web::resource("/logout").route(web::post().to(sign_in::logout)))
         .service(web::resource("/language/{code}").route(web::get().to(sign_in::language)))
@@ -32,4 +33,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(cohorts::configure)
         .configure(organisation::configure)
         .configure(finance::configure);
+}
+
+/// A form body that is not a form (or far too long) gets a page saying
+/// so, not actix's plain-text answer.
+fn form_config() -> web::FormConfig {
+    web::FormConfig::default().limit(256 * 1024).error_handler(|error, req| {
+        let lang = layout::lang_of(req);
+        let title = lang.pick("Formuläret kunde inte läsas", "The form could not be read");
+        let body = maud::html! {
+            p { (lang.pick("Inget har ändrats. Gå tillbaka och försök igen.", "Nothing was changed. Go back and try again.")) }
+        };
+        let page = layout::html_page(actix_web::HttpResponse::BadRequest(), layout::page(lang, title, None, body));
+        actix_web::error::InternalError::from_response(error, page).into()
+    })
 }

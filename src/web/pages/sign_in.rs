@@ -12,11 +12,10 @@ use maud::html;
 use serde::Deserialize;
 
 use super::layout::{LANG_COOKIE, Lang, SESSION_COOKIE, html_page, lang_of, page, private_cookie};
-use super::signed_in::csrf_refused;
+use super::signed_in::{PageError, csrf_refused};
 use crate::access::passwords::{self, SignIn};
 use crate::access::{sessions, tokens};
 use crate::db;
-use crate::error::AppError;
 use crate::registry::now;
 use crate::web::AppState;
 
@@ -76,7 +75,7 @@ pub async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
     form: web::Form<LoginForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, PageError> {
     let (form, lang) = (form.into_inner(), lang_of(&req));
     let expected = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned());
     if expected.is_none_or(|token| token.is_empty() || token != form.csrf_token) {
@@ -91,7 +90,8 @@ pub async fn submit(
             other => Ok(Err(other)),
         }
     })
-    .await?;
+    .await
+    .map_err(|error| PageError::from_app(lang, error))?;
     match outcome {
         Ok(token) => {
             let cookie = private_cookie(SESSION_COOKIE, token, state.settings.web.secure_cookies);
@@ -119,7 +119,7 @@ pub async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
     form: web::Form<LogoutForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, PageError> {
     let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
         return Ok(see_other("/login"));
     };
@@ -129,7 +129,8 @@ pub async fn logout(
         Some(_) => Ok(false),
         None => Ok(true),
     })
-    .await?;
+    .await
+    .map_err(|error| PageError::from_app(lang_of(&req), error))?;
     if !ended {
         return Ok(csrf_refused(lang_of(&req)));
     }
