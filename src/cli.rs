@@ -141,14 +141,16 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         }
         let logins = demo::logins(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("\nDemo logins (fresh API tokens; send as 'Authorization: Bearer TOKEN'):");
-        for login in &logins {
+        for login in &logins.users {
             let of = login.organisation.map(|o| format!(" of {o}")).unwrap_or_default();
             println!("  {:<12} {}{of}\n               {}", login.role.as_str(), login.email, login.token);
         }
+        println!("\nWeb pages: sign in with one of the e-mail addresses above and the password {}", logins.password);
     }
     let app = Application::build_with_pool(settings.clone(), pool)?;
     let address = format!("http://{}", display_address(&settings.server.bind, app.port()));
     println!("\nStrumpavtal is listening on {address}");
+    println!("  pages:   {address}/login");
     println!("  health:  {address}/health");
     println!("  API:     {address}/api/v1  (OpenAPI: {address}/api/v1/openapi.json)");
     println!("Stop it with Ctrl-C.");

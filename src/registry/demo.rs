@@ -10,7 +10,7 @@ use super::demo_data;
 use super::needs::{self, NeedDraft};
 use super::organisations::{self, OrganisationInput};
 use super::term::Term;
-use crate::access::{Role, tokens, users};
+use crate::access::{Role, passwords, tokens, users};
 use crate::config::AgreementSettings;
 use crate::db::schema::organisations as organisations_table;
 use crate::db::{DbConnection, write_transaction};
@@ -22,6 +22,21 @@ pub struct DemoLogin {
     pub role: Role,
     pub organisation: Option<&'static str>,
     pub token: String,
+}
+
+/// The demo users, and the password they sign in to the web pages with.
+pub struct DemoLogins {
+    pub users: Vec<DemoLogin>,
+    pub password: String,
+}
+
+/// A fresh password that is easy to type: four groups of four letters.
+fn readable_password() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    let group =
+        |rng: &mut rand::rngs::ThreadRng| (0..4).map(|_| rng.random_range(b'a'..=b'z') as char).collect::<String>();
+    (0..4).map(|_| group(&mut rng)).collect::<Vec<_>>().join("-")
 }
 
 pub struct DemoCounts {
@@ -146,10 +161,13 @@ fn period(today: NaiveDate, year_offset: i32, start_month: u32, years: u32) -> (
     (starts_on, ends_on)
 }
 
-/// Makes sure the demo users exist and gives each a fresh token. Users of an
-/// organisation that is not in the database (it held other data before the
-/// demo) are left out.
-pub fn logins(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, AppError> {
+/// Makes sure the demo users exist and gives each a fresh token, and all of
+/// them one fresh password for the web pages (earlier ones stop working).
+/// Users of an organisation that is not in the database (it held other data
+/// before the demo) are left out.
+pub fn logins(conn: &mut DbConnection) -> Result<DemoLogins, AppError> {
+    let password = readable_password();
+    let hashed = passwords::hash(&password).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     write_transaction(conn, |conn| {
         let mut logins = Vec::new();
         for (email, role, organisation) in DEMO_USERS {
@@ -158,19 +176,31 @@ pub fn logins(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, AppError> {
             {
                 continue;
             }
-            let token = match users::find_by_email(conn, email)? {
-                Some(id) => tokens::issue(conn, id)?,
-                None => users::create(conn, users::NewUser { email, role, organisation })?.token,
+            let (id, token) = match users::find_by_email(conn, email)? {
+                Some(id) => (id, tokens::issue(conn, id)?),
+                None => {
+                    let created = users::create(conn, users::NewUser { email, role, organisation })?;
+                    (created.id, created.token)
+                }
             };
+            passwords::store(conn, id, &hashed)?;
             logins.push(DemoLogin { email, role, organisation, token });
         }
-        Ok(logins)
+        Ok(DemoLogins { users: logins, password: password.clone() })
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn demo_passwords_are_long_enough_and_fresh() {
+        let (one, two) = (readable_password(), readable_password());
+        assert_eq!(one.len(), 19);
+        assert!(passwords::hash(&one).is_ok(), "long enough for the password rule");
+        assert_ne!(one, two);
+    }
 
     #[test]
     fn periods_run_whole_years() {

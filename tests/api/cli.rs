@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{TestDatabase, backends, spawn_on};
+use crate::page_client::PageClient;
 
 fn strumpavtal(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_strumpavtal"));
@@ -69,13 +70,18 @@ async fn serve_demo_loads_the_demo_data_and_prints_logins() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut token, mut address) = (None, None);
+    let (mut token, mut address, mut password) = (None, None, None);
     let started = Instant::now();
     let mut previous = String::new();
     while address.is_none() && started.elapsed() < Duration::from_secs(60) {
         let Some(Ok(line)) = lines.next() else { break };
         if previous.trim_start().starts_with("coordinator") {
             token = Some(line.trim().to_owned());
+        }
+        if let Some((_, rest)) =
+            line.split_once("Web pages: sign in with one of the e-mail addresses above and the password ")
+        {
+            password = Some(rest.trim().to_owned());
         }
         if let Some(rest) = line.strip_prefix("Strumpavtal is listening on ") {
             address = Some(rest.trim().to_owned());
@@ -87,6 +93,9 @@ async fn serve_demo_loads_the_demo_data_and_prints_logins() {
     let demand = client.get(format!("{address}/api/v1/demand")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(demand.status(), StatusCode::OK);
     let rows: Vec<Value> = demand.json().await.unwrap();
+    let password = password.expect("a password for the web pages");
+    let page = PageClient::sign_in_at(&address, "kompetens@ange.example", &password, "sv").await;
+    let (status, home) = page.get("/").await;
     child.kill().unwrap();
     let _ = child.wait();
     assert!(rows.iter().any(|r| r["organisations"].as_i64().unwrap() >= 3 && r["viable"] == true), "pooled demand");
@@ -94,6 +103,8 @@ async fn serve_demo_loads_the_demo_data_and_prints_logins() {
         rows.iter().any(|r| r["viable"] == false && r["missing_seats"].as_i64().unwrap() > 0),
         "near-viable demand"
     );
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("kompetens@ange.example"), "the demo user signed in with the printed password: {home}");
 }
 
 #[tokio::test]

@@ -54,21 +54,26 @@ impl PageClient {
 
     /// Signs in an existing user whose password is `PASSWORD`.
     pub async fn sign_in_existing(app: &TestApp, email: &str, lang: &str) -> Self {
+        Self::sign_in_at(&app.address, email, PASSWORD, lang).await
+    }
+
+    /// Signs in at the server at `base` (`http://127.0.0.1:PORT`).
+    pub async fn sign_in_at(base: &str, email: &str, password: &str, lang: &str) -> Self {
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let form = client.get(app.url("/login")).send().await.unwrap();
+        let form = client.get(format!("{base}/login")).send().await.unwrap();
         let login_csrf = set_cookie(&form, "sp_login_csrf").expect("a sign-in CSRF cookie");
         let token = csrf_in(&form.text().await.unwrap());
         let answer = client
-            .post(app.url("/login"))
+            .post(format!("{base}/login"))
             .header(COOKIE, format!("sp_login_csrf={login_csrf}"))
-            .form(&[("email", email), ("password", PASSWORD), ("csrf_token", token.as_str())])
+            .form(&[("email", email), ("password", password), ("csrf_token", token.as_str())])
             .send()
             .await
             .unwrap();
         assert_eq!(answer.status(), StatusCode::SEE_OTHER, "signed in");
         let session = set_cookie(&answer, "sp_session").expect("a session cookie");
         let mut me = PageClient {
-            base: app.address.clone(),
+            base: base.to_owned(),
             client,
             cookies: format!("sp_session={session}; sp_lang={lang}"),
             email: email.to_owned(),
