@@ -17,6 +17,7 @@ mod organisations;
 mod outbox;
 mod page_client;
 mod pages;
+mod pages_cohorts;
 mod pages_finance;
 mod planning;
 mod service;

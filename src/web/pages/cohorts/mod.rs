@@ -1,3 +1,115 @@
-use actix_web::web;
+//! Planning, reviewing and confirming cohorts, and a cohort's own page:
+//!
+//! - `plans`: run the planner, read a plan, invite others to near-viable cohorts;
+//! - `confirm`: confirm a proposed cohort, with a preview of the split;
+//! - `list` and `cohort`: the cohorts, and one cohort with its split, history,
+//!   participants, invoicing and e-mails;
+//! - `invoice` and `cancel`: the two other things a coordinator commits;
+//! - `split_table` and `price_chart`: the pieces those pages share.
+//!
+//! Every page calls the domain as the signed-in user; the domain scopes
+//! what organisation users see.
 
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+mod cancel;
+mod cohort;
+mod confirm;
+mod invoice;
+mod list;
+mod plans;
+mod price_chart;
+mod split_table;
+
+use actix_web::web;
+use maud::{Markup, html};
+
+use super::layout::Lang;
+use crate::registry::term::Term;
+use crate::splitting::SplitRule;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/plans").route(web::get().to(plans::index)).route(web::post().to(plans::run)))
+        .service(web::resource("/plans/{id}").route(web::get().to(plans::show)))
+        .service(web::resource("/plans/{id}/invite").route(web::post().to(plans::invite)))
+        .service(web::resource("/cohorts").route(web::get().to(list::list)))
+        .service(web::resource("/cohorts/{id}").route(web::get().to(cohort::show)))
+        .service(
+            web::resource("/cohorts/{id}/confirm")
+                .route(web::get().to(confirm::form))
+                .route(web::post().to(confirm::submit)),
+        )
+        .service(
+            web::resource("/cohorts/{id}/invoice")
+                .route(web::get().to(invoice::form))
+                .route(web::post().to(invoice::submit)),
+        )
+        .service(
+            web::resource("/cohorts/{id}/cancel")
+                .route(web::get().to(cancel::form))
+                .route(web::post().to(cancel::submit)),
+        );
+}
+
+/// A term code as people read it ("VT 2027"); an unreadable code as stored.
+fn term_name(code: &str) -> String {
+    Term::parse(code).map_or_else(|_| code.to_owned(), Term::display_name)
+}
+
+/// A split rule's name.
+fn rule_name(lang: Lang, rule: SplitRule) -> &'static str {
+    match rule {
+        SplitRule::PerSeat => lang.pick("Per plats", "Per seat"),
+        SplitRule::EqualFixed => lang.pick("Lika fast avgift", "Equal fixed fee"),
+        SplitRule::EmployeesWeighted => lang.pick("Efter antal anställda", "By employees"),
+        SplitRule::HostFixed => lang.pick("Värden betalar fast avgift", "Host pays the fixed fee"),
+    }
+}
+
+/// A split rule in one sentence (rules.md, "Split rules").
+fn rule_explained(lang: Lang, rule: SplitRule) -> &'static str {
+    match rule {
+        SplitRule::PerSeat => lang.pick(
+            "Varje part betalar kurstillfällets hela kostnad i proportion till sina platser.",
+            "Each party pays the cohort's whole cost in proportion to its seats.",
+        ),
+        SplitRule::EqualFixed => lang.pick(
+            "Den fasta avgiften delas lika mellan parterna, och var och en betalar platsavgiften för sina egna platser.",
+            "The fixed fee is split equally between the parties, and each pays the seat fee for its own seats.",
+        ),
+        SplitRule::EmployeesWeighted => lang.pick(
+            "Den fasta avgiften delas efter organisationernas antal anställda, och var och en betalar platsavgiften för sina egna platser.",
+            "The fixed fee is split by the organisations' numbers of employees, and each pays the seat fee for its own seats.",
+        ),
+        SplitRule::HostFixed => lang.pick(
+            "Värdorganisationen betalar hela den fasta avgiften, och var och en betalar platsavgiften för sina egna platser.",
+            "The host organisation pays the whole fixed fee, and each pays the seat fee for its own seats.",
+        ),
+    }
+}
+
+/// A short message about what just happened, above a page.
+fn notice(text: &str) -> Markup {
+    html! { div class="notice" role="status" { p { (text) } } }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_read_as_people_say_them_and_odd_codes_stay() {
+        assert_eq!(term_name("VT2027"), "VT 2027");
+        assert_eq!(term_name("HT2026"), "HT 2026");
+        assert_eq!(term_name("vår"), "vår");
+    }
+
+    #[test]
+    fn every_rule_has_a_name_and_a_sentence_in_both_languages() {
+        for rule in SplitRule::ALL {
+            for lang in [Lang::Sv, Lang::En] {
+                assert!(!rule_name(lang, rule).is_empty());
+                assert!(rule_explained(lang, rule).ends_with('.'));
+            }
+            assert_ne!(rule_explained(Lang::Sv, rule), rule_explained(Lang::En, rule));
+        }
+    }
+}
