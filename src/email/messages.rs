@@ -400,31 +400,32 @@ fn finish(lang: Lang, subject: String, body: Markup, mut text: String) -> Render
 /// The rule's short name, as e-mails and pages show it.
 pub fn rule_name(lang: Lang, rule: SplitRule) -> &'static str {
     match rule {
-        SplitRule::PerSeat => lang.pick("per plats", "per seat"),
-        SplitRule::EqualFixed => lang.pick("lika fast avgift", "equal fixed fee"),
-        SplitRule::EmployeesWeighted => lang.pick("efter antal anställda", "by employees"),
-        SplitRule::HostFixed => lang.pick("värden betalar fast avgift", "host pays the fixed fee"),
+        SplitRule::PerSeat => lang.pick("Per plats", "Per seat"),
+        SplitRule::EqualFixed => lang.pick("Lika fast avgift", "Equal fixed fee"),
+        SplitRule::EmployeesWeighted => lang.pick("Efter antal anställda", "By employees"),
+        SplitRule::HostFixed => lang.pick("Värden betalar fast avgift", "Host pays the fixed fee"),
     }
 }
 
-/// The rule in one sentence, for whoever must defend the split.
+/// The rule in one sentence (rules.md, "Split rules"), for whoever must
+/// defend the split.
 pub fn rule_explained(lang: Lang, rule: SplitRule) -> &'static str {
     match rule {
         SplitRule::PerSeat => lang.pick(
-            "Hela kostnaden delas efter antal platser: varje plats kostar lika mycket.",
-            "The whole cost is shared by seats: every seat costs the same.",
+            "Varje part betalar kurstillfällets hela kostnad i proportion till sina platser.",
+            "Each party pays the cohort's whole cost in proportion to its seats.",
         ),
         SplitRule::EqualFixed => lang.pick(
-            "Den fasta avgiften delas lika mellan parterna; var och en betalar sina egna platser.",
-            "The fixed fee is shared equally among the parties; each pays for its own seats.",
+            "Den fasta avgiften delas lika mellan parterna, och var och en betalar platsavgiften för sina egna platser.",
+            "The fixed fee is split equally between the parties, and each pays the seat fee for its own seats.",
         ),
         SplitRule::EmployeesWeighted => lang.pick(
-            "Den fasta avgiften delas efter antal anställda; var och en betalar sina egna platser.",
-            "The fixed fee is shared by number of employees; each pays for its own seats.",
+            "Den fasta avgiften delas efter organisationernas antal anställda, och var och en betalar platsavgiften för sina egna platser.",
+            "The fixed fee is split by the organisations' numbers of employees, and each pays the seat fee for its own seats.",
         ),
         SplitRule::HostFixed => lang.pick(
-            "Värdorganisationen betalar den fasta avgiften; var och en betalar sina egna platser.",
-            "The host organisation pays the fixed fee; each pays for its own seats.",
+            "Värdorganisationen betalar hela den fasta avgiften, och var och en betalar platsavgiften för sina egna platser.",
+            "The host organisation pays the whole fixed fee, and each pays the seat fee for its own seats.",
         ),
     }
 }

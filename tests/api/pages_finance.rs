@@ -23,7 +23,7 @@ async fn a_finance_officer_reads_and_downloads_only_its_own_invoicing() {
         for amount in ["75 000,00 kr", "18 750,00 kr", "93 750,00 kr", "60 000,00 kr"] {
             assert!(html.contains(&kr(amount)), "{amount} in {html}");
         }
-        assert!(html.contains("<tfoot>") && html.contains("per plats"), "a totals row and the rule named");
+        assert!(html.contains("<tfoot>") && html.contains("Per plats"), "a totals row and the rule named");
         assert!(!html.contains("SKO-SUN-01") && !html.contains("Sundsvalls kommun"), "nothing of Sundsvall's");
         assert!(html.contains("href=\"/invoicing.xlsx?organisation="), "{html}");
 

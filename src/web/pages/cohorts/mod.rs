@@ -22,9 +22,8 @@ mod split_table;
 use actix_web::web;
 use maud::{Markup, html};
 
-use super::layout::Lang;
 use crate::registry::term::Term;
-use crate::splitting::SplitRule;
+pub(super) use crate::email::messages::{rule_explained, rule_name};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/plans").route(web::get().to(plans::index)).route(web::post().to(plans::run)))
@@ -54,38 +53,6 @@ fn term_name(code: &str) -> String {
     Term::parse(code).map_or_else(|_| code.to_owned(), Term::display_name)
 }
 
-/// A split rule's name.
-fn rule_name(lang: Lang, rule: SplitRule) -> &'static str {
-    match rule {
-        SplitRule::PerSeat => lang.pick("Per plats", "Per seat"),
-        SplitRule::EqualFixed => lang.pick("Lika fast avgift", "Equal fixed fee"),
-        SplitRule::EmployeesWeighted => lang.pick("Efter antal anställda", "By employees"),
-        SplitRule::HostFixed => lang.pick("Värden betalar fast avgift", "Host pays the fixed fee"),
-    }
-}
-
-/// A split rule in one sentence (rules.md, "Split rules").
-fn rule_explained(lang: Lang, rule: SplitRule) -> &'static str {
-    match rule {
-        SplitRule::PerSeat => lang.pick(
-            "Varje part betalar kurstillfällets hela kostnad i proportion till sina platser.",
-            "Each party pays the cohort's whole cost in proportion to its seats.",
-        ),
-        SplitRule::EqualFixed => lang.pick(
-            "Den fasta avgiften delas lika mellan parterna, och var och en betalar platsavgiften för sina egna platser.",
-            "The fixed fee is split equally between the parties, and each pays the seat fee for its own seats.",
-        ),
-        SplitRule::EmployeesWeighted => lang.pick(
-            "Den fasta avgiften delas efter organisationernas antal anställda, och var och en betalar platsavgiften för sina egna platser.",
-            "The fixed fee is split by the organisations' numbers of employees, and each pays the seat fee for its own seats.",
-        ),
-        SplitRule::HostFixed => lang.pick(
-            "Värdorganisationen betalar hela den fasta avgiften, och var och en betalar platsavgiften för sina egna platser.",
-            "The host organisation pays the whole fixed fee, and each pays the seat fee for its own seats.",
-        ),
-    }
-}
-
 /// A short message about what just happened, above a page.
 fn notice(text: &str) -> Markup {
     html! { div class="notice" role="status" { p { (text) } } }
@@ -94,6 +61,8 @@ fn notice(text: &str) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::splitting::SplitRule;
+    use crate::web::pages::layout::Lang;
 
     #[test]
     fn terms_read_as_people_say_them_and_odd_codes_stay() {
