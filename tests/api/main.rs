@@ -18,6 +18,7 @@ mod outbox;
 mod page_client;
 mod pages;
 mod pages_cohorts;
+mod pages_coordinator;
 mod pages_finance;
 mod planning;
 mod service;

@@ -1,15 +1,18 @@
-//! The start page of a signed-in user.
+//! The start page of a signed-in user: the overview for coordinators, an
+//! organisation's agreements and budgets for its users, and the way to
+//! invoicing for finance.
 
-use actix_web::HttpResponse;
-use maud::html;
+use actix_web::{HttpResponse, web};
+use maud::{Markup, html};
 
+use super::coordinator::{dashboard, organisations};
 use super::layout::Lang;
-use super::signed_in::SignedIn;
-use crate::access::Role;
+use super::signed_in::{PageError, SignedIn};
+use crate::access::{Caller, Role};
+use crate::web::AppState;
 
-/// Who is signed in and what they may do here.
-pub async fn home(signed_in: SignedIn) -> HttpResponse {
-    let (lang, caller) = (signed_in.lang, &signed_in.session.caller);
+/// Who is signed in, in the role's own words.
+fn signed_in_as(lang: Lang, caller: &Caller) -> Markup {
     let role = match (lang, caller.role) {
         (Lang::Sv, Role::Admin | Role::Coordinator) => "regional samordnare",
         (Lang::En, Role::Admin | Role::Coordinator) => "regional coordinator",
@@ -18,9 +21,49 @@ pub async fn home(signed_in: SignedIn) -> HttpResponse {
         (Lang::Sv, Role::Finance) => "ekonomi",
         (Lang::En, Role::Finance) => "finance",
     };
-    let title = lang.pick("Start", "Home");
-    let body = html! {
+    html! {
         p { (lang.pick("Du är inloggad som", "You are signed in as")) " " strong { (caller.email) } " (" (role) ")." }
+    }
+}
+
+/// GET /: by role.
+pub async fn home(state: web::Data<AppState>, signed_in: SignedIn) -> Result<HttpResponse, PageError> {
+    let lang = signed_in.lang;
+    let caller = signed_in.caller().clone();
+    if caller.is_coordinator() {
+        let (today, vat) = (state.today(), state.settings.pricing.vat());
+        let found = signed_in.run(&state, move |conn, caller| dashboard::load(conn, caller, today, vat)).await?;
+        let body = html! { (signed_in_as(lang, &caller)) (dashboard::render(lang, &found)) };
+        return Ok(signed_in.ok(lang.pick("Översikt", "Overview"), body));
+    }
+    let Some(own) = caller.organisation_id else {
+        // An organisation or finance user without an organisation has nothing to see.
+        return Ok(signed_in.ok(lang.pick("Start", "Home"), signed_in_as(lang, &caller)));
     };
-    signed_in.ok(title, body)
+    let (organisation, ledgers) =
+        signed_in.run(&state, move |conn, caller| organisations::load(conn, caller, own)).await?;
+    let body = html! {
+        (signed_in_as(lang, &caller))
+        @if caller.role == Role::Finance {
+            ul {
+                li { a href="/invoicing" { (lang.pick("Fakturaunderlag per period, att ladda ner", "Invoicing by period, to download")) } }
+                li { a href="/agreements" { (lang.pick("Avtalen och deras budget", "The agreements and their budgets")) } }
+            }
+        } @else {
+            h2 { (lang.pick("Avtal och budget", "Agreements and budget")) }
+            @if ledgers.is_empty() {
+                p { (lang.pick("Organisationen har inga avtal.", "The organisation has no agreements.")) }
+            } @else {
+                (organisations::ledger_table(lang, &ledgers))
+                p { a href="/agreements" { (lang.pick("Avtalen i detalj, med budgetstaplar", "The agreements in detail, with budget bars")) } }
+            }
+            h2 { (lang.pick("Att göra", "What you can do")) }
+            ul {
+                li { a href="/needs" { (lang.pick("Behov: anmäl och ändra organisationens behov", "Needs: report and change your organisation's needs")) } }
+                li { a href="/open-seats" { (lang.pick("Lediga platser i kurstillfällen att ansluta till", "Open seats in cohorts to join")) } }
+                li { a href="/cohorts" { (lang.pick("Kurstillfällen där organisationen har platser", "Cohorts your organisation has seats in")) } }
+            }
+        }
+    };
+    Ok(signed_in.ok(&organisation.name, body))
 }
