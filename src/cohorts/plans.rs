@@ -439,6 +439,12 @@ fn summarise(problems: &[CourseProblem], plans: &[CoursePlan], solve_ms: i64) ->
     summary
 }
 
+/// The newest plan, if the planner has run (coordinators).
+pub fn latest(conn: &mut DbConnection, caller: &Caller) -> Result<Option<PlanId>, AppError> {
+    caller.require_coordinator("read plans")?;
+    Ok(plans::table.select(diesel::dsl::max(plans::id)).first::<Option<PlanId>>(conn)?)
+}
+
 /// One stored plan with its cohorts (coordinators and admins).
 pub fn get(conn: &mut DbConnection, caller: &Caller, id: PlanId, vat: VatRate) -> Result<PlanView, AppError> {
     caller.require_coordinator("read plans")?;

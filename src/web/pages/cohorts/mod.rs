@@ -22,8 +22,8 @@ mod split_table;
 use actix_web::web;
 use maud::{Markup, html};
 
-use crate::registry::term::Term;
 pub(super) use crate::email::messages::{rule_explained, rule_name};
+use crate::registry::term::Term;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/plans").route(web::get().to(plans::index)).route(web::post().to(plans::run)))

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -15,10 +14,8 @@ use super::super::sign_in::see_other;
 use super::super::signed_in::{PageError, SignedIn};
 use super::split_table::{self, names_of};
 use super::{notice, term_name};
-use crate::access::Caller;
 use crate::cohorts::CohortStatus;
 use crate::cohorts::plans::{self, PlanView, UnplacedView};
-use crate::db::DbConnection;
 use crate::enrolment::invitations::{self, NearViableInviteInput};
 use crate::error::AppError;
 use crate::ids::{OrganisationId, PlanId};
@@ -36,7 +33,7 @@ pub async fn index(state: web::Data<AppState>, signed_in: SignedIn) -> Result<Ht
     signed_in.require_coordinator()?;
     let vat = state.settings.pricing.vat();
     let latest = signed_in
-        .run(&state, move |conn, caller| match latest_plan(conn, caller)? {
+        .run(&state, move |conn, caller| match plans::latest(conn, caller)? {
             Some(id) => plans::get(conn, caller, id, vat).map(Some),
             None => Ok(None),
         })
@@ -63,14 +60,6 @@ pub async fn index(state: web::Data<AppState>, signed_in: SignedIn) -> Result<Ht
         }
     };
     Ok(signed_in.ok(lang.pick("Planering", "Planning"), body))
-}
-
-/// The newest stored plan (coordinators). The domain reads one plan by id;
-/// which is newest is only the largest id.
-fn latest_plan(conn: &mut DbConnection, caller: &Caller) -> Result<Option<PlanId>, AppError> {
-    use crate::db::schema::plans;
-    caller.require_coordinator("read plans")?;
-    Ok(plans::table.select(diesel::dsl::max(plans::id)).first::<Option<PlanId>>(conn)?)
 }
 
 /// Runs the planner, as `POST /api/v1/plans` does, and shows its plan.

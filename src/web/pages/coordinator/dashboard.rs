@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use diesel::prelude::*;
 use maud::{Markup, html};
 
 use super::heat_map::{self, HeatMap};
@@ -12,7 +11,6 @@ use crate::access::Caller;
 use crate::cohorts::plans;
 use crate::cohorts::{self, CohortFilter, CohortView};
 use crate::db::DbConnection;
-use crate::db::schema::plans as plans_table;
 use crate::email::outbox::{self, OutboxFilter, OutboxStatus};
 use crate::error::AppError;
 use crate::ids::{AgreementId, OrganisationId, PlanId};
@@ -128,7 +126,7 @@ pub fn load(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, vat: Vat
     let confirmed = CohortFigures::confirmed(&cohorts::list(conn, caller, &of_status("confirmed"), vat)?);
     let proposed = CohortFigures::proposed(&cohorts::list(conn, caller, &of_status("proposed"), vat)?);
 
-    let latest: Option<PlanId> = plans_table::table.select(diesel::dsl::max(plans_table::id)).first(conn)?;
+    let latest = plans::latest(conn, caller)?;
     let latest_plan = match latest {
         Some(id) => Some((id, near_viable(&plans::get(conn, caller, id, vat)?))),
         None => None,
