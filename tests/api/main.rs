@@ -15,6 +15,7 @@ mod organisations;
 mod outbox;
 mod page_client;
 mod pages;
+mod pages_organisation;
 mod planning;
 mod service;
 mod splits;
