@@ -5,7 +5,8 @@
 //! BOM; a file that is not UTF-8 is read as Windows-1252, which is what Excel
 //! writes when told "CSV (semicolon separated)". Both `,` and `;` separate
 //! columns. All rows or none: one bad row stores nothing, and the answer lists
-//! every bad row.
+//! every bad row. `preview` checks a file the same way and stores nothing,
+//! for the web page that shows every row before the user stores them.
 
 use std::collections::HashMap;
 
@@ -24,6 +25,10 @@ pub const MAX_ROWS: usize = 5000;
 
 const REQUIRED: [&str; 5] = ["agreement_reference", "course_code", "seats", "earliest_term", "latest_term"];
 const OPTIONAL: [&str; 2] = ["extra_seats", "note"];
+
+/// The columns an import may have, in the order a preview shows them.
+pub const COLUMNS: [&str; 7] =
+    ["agreement_reference", "course_code", "seats", "extra_seats", "earliest_term", "latest_term", "note"];
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ImportResult {
@@ -162,15 +167,85 @@ fn whole_number(text: &str, optional: bool) -> Result<i64, String> {
     text.parse::<i64>().map_err(|_| format!("{text:?} is not a whole number"))
 }
 
+/// One readable row of a file, its cells in the order of `COLUMNS` (empty
+/// where the file lacks the column), and what is wrong with it.
+#[derive(Debug, Clone)]
+pub struct CheckedRow {
+    pub number: usize,
+    pub cells: Vec<String>,
+    pub problems: Vec<RowError>,
+}
+
+/// What an import would do, without storing anything.
+#[derive(Debug, Clone, Default)]
+pub struct Preview {
+    pub rows: Vec<CheckedRow>,
+    /// What is wrong with the file as a whole (its header), or with rows
+    /// that could not be read into cells.
+    pub file_problems: Vec<RowError>,
+}
+
+impl Preview {
+    /// Whether `import` would store every row.
+    pub fn is_storable(&self) -> bool {
+        self.file_problems.is_empty() && !self.rows.is_empty() && self.rows.iter().all(|r| r.problems.is_empty())
+    }
+}
+
+/// Checks a file exactly as `import` does, and stores nothing: every row
+/// with its problems, for a person to look over before storing.
+pub fn preview(conn: &mut DbConnection, caller: &Caller, bytes: &[u8]) -> Result<Preview, AppError> {
+    let text = decode(bytes);
+    let (rows, file_problems) = match read_rows(&text) {
+        Ok(read) => read,
+        Err(header) => return Ok(Preview { rows: Vec::new(), file_problems: header }),
+    };
+    let checked = check_rows(conn, caller, &rows)?;
+    let rows = rows
+        .iter()
+        .zip(checked)
+        .map(|(row, checked)| CheckedRow {
+            number: row.number,
+            cells: COLUMNS.iter().map(|c| row.cell(c).to_owned()).collect(),
+            problems: checked.err().unwrap_or_default(),
+        })
+        .collect();
+    Ok(Preview { rows, file_problems })
+}
+
 /// Checks every row and, if all are good, stores them. The caller runs this
 /// in a write transaction so that the rows are stored together or not at all.
 pub fn import(conn: &mut DbConnection, caller: &Caller, bytes: &[u8]) -> Result<ImportResult, AppError> {
     let text = decode(bytes);
     let (rows, mut errors) = read_rows(&text).map_err(invalid_rows)?;
+    let mut valid_rows: Vec<ValidNeed> = Vec::new();
+    for checked in check_rows(conn, caller, &rows)? {
+        match checked {
+            Ok(valid) => valid_rows.push(valid),
+            Err(problems) => errors.extend(problems),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(invalid_rows(errors));
+    }
+    let mut ids = Vec::with_capacity(valid_rows.len());
+    for valid in &valid_rows {
+        ids.push(needs::insert(conn, valid)?.id);
+    }
+    Ok(ImportResult { count: ids.len(), ids })
+}
+
+/// Each row as a need ready to store, or its problems. Fails as a whole
+/// only when the caller may not import (finance) or the database fails.
+fn check_rows(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    rows: &[Row],
+) -> Result<Vec<Result<ValidNeed, Vec<RowError>>>, AppError> {
     let mut agreements_by_reference: HashMap<String, Option<Agreement>> = HashMap::new();
     let mut courses_by_code: HashMap<String, Option<Course>> = HashMap::new();
-    let mut valid_rows: Vec<ValidNeed> = Vec::new();
-    for row in &rows {
+    let mut checked = Vec::with_capacity(rows.len());
+    for row in rows {
         let mut problems = Problems::new();
         let reference = row.cell("agreement_reference");
         let agreement = match agreements_by_reference.get(reference) {
@@ -212,19 +287,12 @@ pub fn import(conn: &mut DbConnection, caller: &Caller, bytes: &[u8]) -> Result<
             latest_term: row.cell("latest_term"),
             note: row.cell("note"),
         };
-        match draft.check(agreement.as_ref(), course.as_ref(), &mut problems) {
-            Some(valid) if problems.is_empty() => valid_rows.push(valid),
-            _ => errors.extend(into_row_errors(row.number, problems)),
-        }
+        checked.push(match draft.check(agreement.as_ref(), course.as_ref(), &mut problems) {
+            Some(valid) if problems.is_empty() => Ok(valid),
+            _ => Err(into_row_errors(row.number, problems)),
+        });
     }
-    if !errors.is_empty() {
-        return Err(invalid_rows(errors));
-    }
-    let mut ids = Vec::with_capacity(valid_rows.len());
-    for valid in &valid_rows {
-        ids.push(needs::insert(conn, valid)?.id);
-    }
-    Ok(ImportResult { count: ids.len(), ids })
+    Ok(checked)
 }
 
 fn into_row_errors(row: usize, problems: Problems) -> Vec<RowError> {

@@ -20,6 +20,7 @@ mod pages;
 mod pages_cohorts;
 mod pages_coordinator;
 mod pages_finance;
+mod pages_organisation;
 mod planning;
 mod service;
 mod splits;
