@@ -481,7 +481,7 @@ mod tests {
                 "2027-08-09",
                 "SKO-ANG-01",
                 "Härnösands kommun, Kramfors kommun",
-                "per plats",
+                "Per plats",
             ] {
                 assert!(part.contains(expected), "{expected:?} missing from {part}");
             }
