@@ -109,19 +109,46 @@ impl Browser {
         select.select_by_value(value).await.unwrap();
     }
 
+    /// Clicks what does not leave the page (a radio button, a checkbox).
     pub async fn click(&self, css: &str) {
         self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}")).click().await.unwrap();
     }
 
-    /// Follows the link whose text is exactly `text`.
+    /// Clicks a button that submits its form, and waits for the next page.
+    pub async fn submit(&self, css: &str) {
+        let button = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}"));
+        self.navigating(button.click()).await;
+    }
+
+    /// Follows the link whose text is exactly `text`, and waits for its page.
     pub async fn follow(&self, text: &str) {
-        self.client
-            .find(Locator::LinkText(text))
-            .await
-            .unwrap_or_else(|e| panic!("no link {text:?}: {e}"))
-            .click()
-            .await
-            .unwrap();
+        let link = self.client.find(Locator::LinkText(text)).await.unwrap_or_else(|e| panic!("no link {text:?}: {e}"));
+        self.navigating(link.click()).await;
+    }
+
+    /// Runs `action` and waits until the page it leaves is gone: the old
+    /// page's root element goes stale once the browser shows another page,
+    /// even one at the same address (a form shown again with its errors).
+    async fn navigating(&self, action: impl std::future::Future<Output = Result<(), fantoccini::error::CmdError>>) {
+        let old_root = self.client.find(Locator::Css("html")).await.unwrap();
+        action.await.unwrap();
+        let started = Instant::now();
+        while old_root.tag_name().await.is_ok() {
+            assert!(started.elapsed() < Duration::from_secs(20), "the page did not change");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        self.client.wait().for_element(Locator::Css("body")).await.unwrap();
+    }
+
+    /// The `href` of every element matching `css`.
+    pub async fn hrefs(&self, css: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            if let Some(href) = element.attr("href").await.unwrap() {
+                found.push(href);
+            }
+        }
+        found
     }
 
     /// Saves what the browser shows as `<journey>-<name>.png`.
@@ -136,8 +163,9 @@ impl Browser {
         self.visit("/login").await;
         self.fill("#email", email).await;
         self.fill("#password", password).await;
-        self.click("form[action='/login'] button[type=submit]").await;
-        assert_eq!(self.path().await, "/", "signed in and on the start page: {}", self.text().await);
+        self.submit("form[action='/login'] button[type=submit]").await;
+        let path = self.path().await;
+        assert_eq!(path, "/", "signed in and on the start page: {}", self.text().await);
     }
 
     /// Switches the pages' language with the header's link.
@@ -145,8 +173,11 @@ impl Browser {
         self.follow(to_label).await;
     }
 
-    /// Waits for a file the browser downloads, and returns its path.
-    pub async fn downloaded(&self, extension: &str) -> PathBuf {
+    /// Clicks the download link whose text is `text` (the page stays), and
+    /// waits for the file, which ends in `extension`; returns its path.
+    pub async fn download(&self, text: &str, extension: &str) -> PathBuf {
+        let link = self.client.find(Locator::LinkText(text)).await.unwrap_or_else(|e| panic!("no link {text:?}: {e}"));
+        link.click().await.unwrap();
         let started = Instant::now();
         loop {
             let found = std::fs::read_dir(self.downloads.path())
