@@ -40,18 +40,26 @@ impl AppState {
 
 /// Mounts every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound("resource").into()))
-        .app_data(web::QueryConfig::default().error_handler(|error, _| {
-            let message = match &error {
-                QueryPayloadError::Deserialize(inner) => format!("the query string is wrong: {inner}"),
-                other => other.to_string(),
-            };
-            AppError::BadRequest { code: "invalid_query", message, fields: FieldErrors::new() }.into()
-        }))
-        .service(web::resource("/health").route(web::get().to(api::health::health)))
-        .configure(pages::configure)
-        .service(web::scope("/api/v1").configure(api::configure).default_service(web::to(not_found)))
-        .default_service(web::to(pages::not_found));
+    // A path whose id is not a number names nothing: the API says so in
+    // JSON, the pages with a page.
+    cfg.app_data(web::PathConfig::default().error_handler(|_, req| {
+        if req.path().starts_with("/api/") {
+            AppError::NotFound("resource").into()
+        } else {
+            pages::unknown_address(req)
+        }
+    }))
+    .app_data(web::QueryConfig::default().error_handler(|error, _| {
+        let message = match &error {
+            QueryPayloadError::Deserialize(inner) => format!("the query string is wrong: {inner}"),
+            other => other.to_string(),
+        };
+        AppError::BadRequest { code: "invalid_query", message, fields: FieldErrors::new() }.into()
+    }))
+    .service(web::resource("/health").route(web::get().to(api::health::health)))
+    .configure(pages::configure)
+    .service(web::scope("/api/v1").configure(api::configure).default_service(web::to(not_found)))
+    .default_service(web::to(pages::not_found));
 }
 
 /// Answers 405s in the same JSON shape as every other error (actix sends

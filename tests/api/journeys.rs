@@ -103,8 +103,7 @@ async fn a_coordinator_imports_needs_plans_and_confirms_a_cohort() {
             let path = browser.path().await;
             assert!(path.starts_with("/plans/"), "on the plan's page, not {path}: {}", browser.text().await);
             browser.screenshot("plan").await;
-            let review = format!("section[aria-labelledby] a[href$='/confirm']");
-            let links = browser.hrefs(&review).await;
+            let links = browser.hrefs("section[aria-labelledby] a[href$='/confirm']").await;
             let confirm =
                 links.into_iter().find(|href| browser_cohort_is(&app, href, &code)).expect("a cohort of the course");
             browser.visit(&confirm).await;

@@ -15,7 +15,6 @@ pub struct PageClient {
     client: reqwest::Client,
     /// The `Cookie` header every request carries.
     cookies: String,
-    pub email: String,
     /// The session's CSRF token, read off the start page.
     pub csrf: String,
 }
@@ -76,7 +75,6 @@ impl PageClient {
             base: base.to_owned(),
             client,
             cookies: format!("sp_session={session}; sp_lang={lang}"),
-            email: email.to_owned(),
             csrf: String::new(),
         };
         let (status, home) = me.get("/").await;

@@ -192,3 +192,17 @@ async fn a_body_that_is_not_a_form_gets_a_page_and_changes_nothing() {
         assert!(html.contains("Formuläret kunde inte läsas"), "{html}");
     }
 }
+
+#[tokio::test]
+async fn an_address_with_a_bad_id_is_a_page_for_browsers_and_json_for_programs() {
+    for (app, _db) in crate::helpers::spawn_apps().await {
+        let coordinator = crate::page_client::PageClient::sign_in(&app, Role::Coordinator, None, "en").await;
+        let (status, html) = coordinator.get("/cohorts/abc").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(html.contains("Page not found"), "{html}");
+        let api = app.get("/api/v1/cohorts/abc").await;
+        assert_eq!(api.status(), StatusCode::NOT_FOUND);
+        let body: serde_json::Value = api.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+}

@@ -21,6 +21,11 @@ mod signed_in;
 
 pub use signed_in::not_found;
 
+/// The 404 page, as an error, for an address that names nothing.
+pub fn unknown_address(req: &actix_web::HttpRequest) -> actix_web::Error {
+    signed_in::PageError::NotFound(layout::lang_of(req)).into()
+}
+
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -106,7 +106,7 @@ fn offer(lang: Lang, cohort: &OpenCohort, references: &HashMap<AgreementId, Stri
                 li { (lang.pick("Deltagare nu", "Participants now")) strong { (cohort.size) " / " (cohort.max_participants) } }
                 li { (lang.pick("Pris per plats nu", "Price per seat now")) strong { (money(cohort.price_per_seat_ore)) } }
             }
-            h3 { (lang.pick("Om ni går med med", "If you join with")) }
+            h3 { (lang.pick("Om ni bokar", "If you book")) }
             ul {
                 @for what_if in &cohort.what_if { li { (what_if_words(lang, what_if, cohort.price_per_seat_ore)) } }
             }
