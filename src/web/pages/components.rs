@@ -129,6 +129,29 @@ pub fn text_field(id: &str, label: &str, value: &str, hint: Option<&str>, errors
     }
 }
 
+/// A labelled select that keeps the choice made and shows its error.
+pub fn select_field(
+    id: &str,
+    label: &str,
+    options: &[(String, String)],
+    selected: &str,
+    placeholder: &str,
+    errors: &FormErrors,
+) -> Markup {
+    let invalid = errors.get(id).is_some();
+    html! {
+        label for=(id) { (label) }
+        (errors.at(id))
+        select id=(id) name=(id) class=[invalid.then_some("input-error")] aria-invalid=[invalid.then_some("true")]
+            aria-describedby=[invalid.then(|| format!("{id}-error"))] {
+            option value="" { (placeholder) }
+            @for (value, text) in options {
+                option value=(value) selected[value.as_str() == selected.trim()] { (text) }
+            }
+        }
+    }
+}
+
 /// Links to a table's CSV and XLSX downloads (`base` without the extension,
 /// `query` with its leading `?` or empty).
 pub fn downloads(lang: Lang, base: &str, query: &str) -> Markup {

@@ -108,17 +108,18 @@ pub fn page(lang: Lang, title: &str, signed_in: Option<&SignedIn>, body: Markup)
 
 /// One small stylesheet, inline: readable, high contrast, usable at 320 px.
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#0b0c0c;line-height:1.5}\
-.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fd0;color:#0b0c0c;padding:.5rem}\
+.skip{position:absolute;left:-999px}.visually-hidden{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}.skip:focus{left:1rem;top:1rem;background:#fd0;color:#0b0c0c;padding:.5rem}\
 header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem;padding:.75rem 1rem;background:#0b0c0c}\
 header a,header span{color:#fff}header .account{display:flex;gap:1rem;align-items:center;flex-wrap:wrap}\
 header form{display:inline}header nav{flex-basis:100%}header ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem}\
 main{max-width:64rem;padding:1rem}h1{font-size:1.75rem;margin-top:.5rem}h2{font-size:1.35rem;margin-top:2rem}\
 label,legend{display:block;font-weight:600;margin-top:1rem}.hint{color:#505a5f;display:block}\
 input,select,textarea{font-size:1rem;padding:.4rem;width:100%;max-width:24rem;box-sizing:border-box;border:2px solid #0b0c0c}\
-input[type=checkbox],input[type=radio]{width:auto}input.short{max-width:8rem}textarea{max-width:40rem}\
+input[type=checkbox],input[type=radio]{width:auto;margin:.6rem .4rem 0 0}\
+input[type=checkbox]+label,input[type=radio]+label{display:inline;font-weight:400;margin:0}input+label.strong{font-weight:600}input.short{max-width:8rem}textarea{max-width:40rem}\
 button,.button{display:inline-block;font-size:1rem;padding:.5rem 1rem;margin-top:1rem;background:#00703c;color:#fff;border:0;cursor:pointer;text-decoration:none}\
 button.secondary,.button.secondary{background:#f3f2f1;color:#0b0c0c;border:2px solid #0b0c0c}button.warning{background:#d4351c}\
-button.link{background:none;border:0;padding:0;margin:0;color:#fff;text-decoration:underline}\
+button.compact{margin-top:0}button.link{background:none;border:0;padding:0;margin:0;color:#fff;text-decoration:underline}\
 :focus{outline:3px solid #fd0;outline-offset:0}.error-summary{border:4px solid #d4351c;padding:1rem;margin-bottom:1rem}\
 .error{color:#d4351c;font-weight:600;display:block}.input-error{border-color:#d4351c}\
 .notice{border-left:6px solid #1d70b8;padding:.5rem 1rem;background:#f3f8fc}\
@@ -130,4 +131,6 @@ td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-n
 .badge.superseded,.badge.waiting{color:#505a5f}.badge.sent{color:#00703c}\
 .figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:1rem;padding:0;list-style:none}\
 .figures li{border-left:6px solid #1d70b8;padding:.25rem .75rem}.figures strong{display:block;font-size:1.4rem}\
+.legend,.budget-figures{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.5rem}\
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dl.facts dt{font-weight:600}dl.facts dd{margin:0}\
 svg{max-width:100%;height:auto}details{margin:1rem 0}summary{cursor:pointer;font-weight:600}";

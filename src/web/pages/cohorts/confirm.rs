@@ -291,7 +291,7 @@ fn render(
                         input type="radio" id={ "rule-" (rule.as_str()) } name="split_rule" value=(rule.as_str())
                             checked[chosen_rule == Some(rule)] aria-describedby={ "rule-" (rule.as_str()) "-hint" };
                         " "
-                        label for={ "rule-" (rule.as_str()) } style="display:inline" { (rule_name(lang, rule)) }
+                        label for={ "rule-" (rule.as_str()) } class="strong" { (rule_name(lang, rule)) }
                         span class="hint" id={ "rule-" (rule.as_str()) "-hint" } { (rule_explained(lang, rule)) }
                     }
                 }

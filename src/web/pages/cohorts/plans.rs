@@ -328,7 +328,7 @@ fn render(signed_in: &SignedIn, page: &PlanPage<'_>, status: StatusCode) -> Http
                 @if cohort.status == CohortStatus::Proposed {
                     p { a class="button" href={ "/cohorts/" (cohort.id) "/confirm" } {
                         (lang.pick("Granska och bekräfta", "Review and confirm"))
-                        span class="skip" { " " (cohort.course_code) " " (term_name(&cohort.term)) }
+                        span class="visually-hidden" { " " (cohort.course_code) " " (term_name(&cohort.term)) }
                     } }
                 } @else {
                     p { a href={ "/cohorts/" (cohort.id) } { (lang.pick("Till kurstillfället", "To the cohort")) } }
@@ -416,7 +416,7 @@ fn near_viable(
                             input type="checkbox" id={ (field) "-" (o.id) } name="organisation_ids" value=(o.id)
                                 checked[checked(o.id)];
                             " "
-                            label for={ (field) "-" (o.id) } style="display:inline;font-weight:400" { (o.name) }
+                            label for={ (field) "-" (o.id) } { (o.name) }
                         }
                     }
                 }

@@ -206,7 +206,7 @@ fn table(lang: Lang, signed_in: &SignedIn, emails: &[OutboxView]) -> Markup {
                                         (csrf_field(signed_in))
                                         button type="submit" class="secondary" {
                                             (lang.pick("Försök igen", "Try again"))
-                                            span class="skip" { " " (email.subject) " → " (email.to) }
+                                            span class="visually-hidden" { " " (email.subject) " → " (email.to) }
                                         }
                                     }
                                 }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::super::components::{FormErrors, csrf_field, text_field};
+use super::super::components::{FormErrors, csrf_field, select_field, text_field};
 use super::super::sign_in::see_other;
 use super::super::signed_in::{PageError, SignedIn};
 use super::{Lang, require_needs_keeper, whole};
@@ -120,29 +120,6 @@ fn choices(conn: &mut DbConnection, caller: &Caller, today: NaiveDate) -> Result
     let courses =
         courses::list(conn)?.into_iter().map(|c| (c.code.clone(), format!("{} – {}", c.code, c.title))).collect();
     Ok(Choices { agreements, courses })
-}
-
-/// A labelled select that keeps the choice made and shows its error.
-pub(super) fn select_field(
-    id: &str,
-    label: &str,
-    options: &[(String, String)],
-    selected: &str,
-    placeholder: &str,
-    errors: &FormErrors,
-) -> Markup {
-    let invalid = errors.get(id).is_some();
-    html! {
-        label for=(id) { (label) }
-        (errors.at(id))
-        select id=(id) name=(id) class=[invalid.then_some("input-error")] aria-invalid=[invalid.then_some("true")]
-            aria-describedby=[invalid.then(|| format!("{id}-error"))] {
-            option value="" { (placeholder) }
-            @for (value, text) in options {
-                option value=(value) selected[value.as_str() == selected.trim()] { (text) }
-            }
-        }
-    }
 }
 
 /// Where the form posts: a new need, or a change to need `id` (whose

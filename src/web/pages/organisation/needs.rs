@@ -86,12 +86,12 @@ pub async fn list(
                                     @if need.status == OPEN {
                                         a href={ "/needs/" (need.id) "/edit" } {
                                             (lang.pick("Ändra", "Edit"))
-                                            span class="skip" { " " (need.course_code) " " (need.id) }
+                                            span class="visually-hidden" { " " (need.course_code) " " (need.id) }
                                         }
                                         " · "
                                         a href={ "/needs/" (need.id) "/withdraw" } {
                                             (lang.pick("Återkalla", "Withdraw"))
-                                            span class="skip" { " " (need.course_code) " " (need.id) }
+                                            span class="visually-hidden" { " " (need.course_code) " " (need.id) }
                                         }
                                     }
                                 }

@@ -316,7 +316,7 @@ fn summary_body(signed_in: &SignedIn, s: &Summary, form: &JoinForm, errors: &For
                     div {
                         input type="radio" id={ "need-" (need.id) } name="need" value=(need.id)
                             checked[chosen == need.id.to_string()];
-                        label for={ "need-" (need.id) } style="display:inline;font-weight:400" {
+                        label for={ "need-" (need.id) } {
                             (match lang {
                                 Lang::Sv => format!("Ert behov av {} platser, {}", need.seats, term_window(&need.earliest_term, &need.latest_term)),
                                 Lang::En => format!("Your need for {} seats, {}", need.seats, term_window(&need.earliest_term, &need.latest_term)),
@@ -326,7 +326,7 @@ fn summary_body(signed_in: &SignedIn, s: &Summary, form: &JoinForm, errors: &For
                 }
                 div {
                     input type="radio" id="need-new" name="need" value="" checked[chosen.is_empty()];
-                    label for="need-new" style="display:inline;font-weight:400" {
+                    label for="need-new" {
                         (lang.pick("Ett nytt behov för just dessa platser", "A new need for exactly these seats"))
                     }
                 }

@@ -10,10 +10,9 @@ use chrono::NaiveDate;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::super::components::{FormErrors, cohort_badge, csrf_field, text_field};
+use super::super::components::{FormErrors, cohort_badge, csrf_field, select_field, text_field};
 use super::super::sign_in::see_other;
 use super::super::signed_in::{PageError, SignedIn};
-use super::need_form::select_field;
 use super::{Lang, NoticeQuery, term_name, whole};
 use crate::access::Role;
 use crate::cohorts::{self, CohortStatus, CohortView};
@@ -170,9 +169,9 @@ fn roster_body(signed_in: &SignedIn, roster: &Roster, form: &AddForm, errors: &F
                                         @if may_change {
                                             td {
                                                 form method="get" action={ "/cohorts/" (cohort.id) "/participants/" (person.id) "/remove" } {
-                                                    button type="submit" class="secondary" style="margin-top:0" {
+                                                    button type="submit" class="secondary compact" {
                                                         (lang.pick("Ta bort", "Withdraw"))
-                                                        span class="skip" { " " (person.name) }
+                                                        span class="visually-hidden" { " " (person.name) }
                                                     }
                                                 }
                                             }
@@ -278,13 +277,13 @@ pub async fn remove_summary(
                 legend { (lang.pick("Vad ska hända med platsen?", "What should happen to the seat?")) }
                 div {
                     input type="radio" id="keep-no" name="keep_seat" value="false" checked;
-                    label for="keep-no" style="display:inline;font-weight:400" {
+                    label for="keep-no" {
                         (lang.pick("Lämna tillbaka platsen", "Give the seat back"))
                     }
                 }
                 div {
                     input type="radio" id="keep-yes" name="keep_seat" value="true";
-                    label for="keep-yes" style="display:inline;font-weight:400" {
+                    label for="keep-yes" {
                         (lang.pick("Behåll platsen åt någon annan", "Keep the seat for someone else"))
                     }
                 }
