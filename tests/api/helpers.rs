@@ -300,6 +300,26 @@ pub fn term(n: usize) -> String {
     std::iter::successors(Some(first), |t| Some(t.next())).nth(n).unwrap().to_string()
 }
 
+pub const SUNDSVALL: &str = "212000-2411";
+pub const ANGE: &str = "212000-2387";
+pub const TIMRA: &str = "212000-2395";
+
+/// Sundsvall (9 000 employees), Ånge (1 200) and Timrå (1 600), each with an
+/// agreement of 2 000 000 kr: (organisation ids, agreement ids), in that order.
+pub async fn three_municipalities(app: &TestApp) -> ([i64; 3], [i64; 3]) {
+    let orgs = [
+        app.organisation(SUNDSVALL, "Sundsvalls kommun", 9_000).await,
+        app.organisation(ANGE, "Ånge kommun", 1_200).await,
+        app.organisation(TIMRA, "Timrå kommun", 1_600).await,
+    ];
+    let agreements = [
+        app.agreement(orgs[0], "SKO-SUN-01", true).await,
+        app.agreement(orgs[1], "SKO-ANG-01", true).await,
+        app.agreement(orgs[2], "SKO-TIM-01", true).await,
+    ];
+    (orgs, agreements)
+}
+
 /// A real SMTP server on loopback: aiosmtpd (from PyPI), keeping what it
 /// receives as files in a maildir of its own. Stopped when dropped.
 pub struct SmtpServer {

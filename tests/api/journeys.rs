@@ -12,9 +12,10 @@ use serde_json::json;
 use strumpavtal::access::Role;
 
 use crate::browser::Browser;
+use crate::helpers::ANGE;
 use crate::helpers::{TestApp, answer, term};
 use crate::page_client::{PASSWORD, user_with_password};
-use crate::splits::{ANGE, invoiced_cohort};
+use crate::splits::invoiced_cohort;
 
 const HARNOSAND: &str = "212000-2403";
 const SOLLEFTEA: &str = "212000-2429";

@@ -9,32 +9,12 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use strumpavtal::access::Role;
 
-use crate::helpers::{TestApp, answer, term};
+use crate::helpers::{ANGE, TestApp, answer, term, three_municipalities};
 use crate::page_client::{PageClient, location};
-
-const SUNDSVALL: &str = "212000-2411";
-const ANGE: &str = "212000-2387";
-const TIMRA: &str = "212000-2395";
 
 /// Kronor as the pages show them: `kr("75 000,00")` → "75 000,00 kr" with no-break spaces.
 fn kr(amount: &str) -> String {
     format!("{amount} kr").replace(' ', "\u{a0}")
-}
-
-/// Sundsvall (9 000 employees), Ånge (1 200) and Timrå (1 600), each with an
-/// agreement of 2 000 000 kr: (organisation ids, agreement ids).
-async fn three_municipalities(app: &TestApp) -> ([i64; 3], [i64; 3]) {
-    let orgs = [
-        app.organisation(SUNDSVALL, "Sundsvalls kommun", 9_000).await,
-        app.organisation(ANGE, "Ånge kommun", 1_200).await,
-        app.organisation(TIMRA, "Timrå kommun", 1_600).await,
-    ];
-    let agreements = [
-        app.agreement(orgs[0], "SKO-SUN-01", true).await,
-        app.agreement(orgs[1], "SKO-ANG-01", true).await,
-        app.agreement(orgs[2], "SKO-TIM-01", true).await,
-    ];
-    (orgs, agreements)
 }
 
 async fn plan_json(app: &TestApp, plan: i64) -> Value {

@@ -14,12 +14,8 @@ use strumpavtal::ids::UserId;
 use strumpavtal::money::Ore;
 use strumpavtal::registry::term::Term;
 
-use crate::helpers::{TestApp, answer, term};
+use crate::helpers::{ANGE, SUNDSVALL, TestApp, answer, term, three_municipalities};
 use crate::page_client::{PageClient, location};
-
-const SUNDSVALL: &str = "212000-2411";
-const ANGE: &str = "212000-2387";
-const TIMRA: &str = "212000-2395";
 
 /// An amount as the pages write it: "75 000,00 kr".
 fn kr(ore: i64) -> String {
@@ -43,22 +39,6 @@ fn row_around<'a>(html: &'a str, needle: &str) -> &'a str {
     let at = html.find(needle).unwrap_or_else(|| panic!("{needle} in {html}"));
     let start = html[..at].rfind("<tr").expect("a row");
     part(&html[start..], "<tr", "</tr>")
-}
-
-/// Sundsvall, Ånge and Timrå with an agreement each; returns
-/// ([organisation ids], [agreement ids]) in that order.
-async fn three_municipalities(app: &TestApp) -> ([i64; 3], [i64; 3]) {
-    let orgs = [
-        app.organisation(SUNDSVALL, "Sundsvalls kommun", 9_000).await,
-        app.organisation(ANGE, "Ånge kommun", 1_200).await,
-        app.organisation(TIMRA, "Timrå kommun", 1_600).await,
-    ];
-    let agreements = [
-        app.agreement(orgs[0], "SKO-SUN-01", true).await,
-        app.agreement(orgs[1], "SKO-ANG-01", true).await,
-        app.agreement(orgs[2], "SKO-TIM-01", true).await,
-    ];
-    (orgs, agreements)
 }
 
 /// Runs the planner; returns the plan.

@@ -9,8 +9,9 @@ use calamine::{Data, Reader, Xlsx};
 use reqwest::StatusCode;
 use strumpavtal::access::Role;
 
+use crate::helpers::{ANGE, SUNDSVALL};
 use crate::page_client::{PageClient, kr};
-use crate::splits::{ANGE, SUNDSVALL, invoiced_cohort};
+use crate::splits::invoiced_cohort;
 
 #[tokio::test]
 async fn a_finance_officer_reads_and_downloads_only_its_own_invoicing() {

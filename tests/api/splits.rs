@@ -8,30 +8,13 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use strumpavtal::access::Role;
 
-use crate::helpers::{TestApp, answer, term};
-
-pub const SUNDSVALL: &str = "212000-2411";
-pub const ANGE: &str = "212000-2387";
-const TIMRA: &str = "212000-2395";
-
-/// Sundsvall (9 000 employees), Ånge (1 200) and Timrå (1 600), each with an
-/// agreement of 2 000 000 kr; returns the agreement ids in that order.
-pub async fn three_municipalities(app: &TestApp) -> [i64; 3] {
-    let sundsvall = app.organisation(SUNDSVALL, "Sundsvalls kommun", 9_000).await;
-    let ange = app.organisation(ANGE, "Ånge kommun", 1_200).await;
-    let timra = app.organisation(TIMRA, "Timrå kommun", 1_600).await;
-    [
-        app.agreement(sundsvall, "SKO-SUN-01", true).await,
-        app.agreement(ange, "SKO-ANG-01", true).await,
-        app.agreement(timra, "SKO-TIM-01", true).await,
-    ]
-}
+use crate::helpers::{ANGE, SUNDSVALL, TIMRA, TestApp, answer, term, three_municipalities};
 
 /// The three municipalities, and a proposed cohort of `course` in which
 /// Sundsvall and Ånge have 3 seats each (15 000 000 öre in all); returns the
 /// cohort and the agreements of Sundsvall, Ånge and Timrå.
 pub async fn cohort_of_two(app: &TestApp, course: &str) -> (i64, [i64; 3]) {
-    let agreements = three_municipalities(app).await;
+    let (_, agreements) = three_municipalities(app).await;
     app.course(course, 2, 10).await;
     app.need(agreements[0], course, 3, (&term(0), &term(0))).await;
     app.need(agreements[1], course, 3, (&term(0), &term(0))).await;
@@ -92,7 +75,7 @@ fn row(seats: i64, amount: i64, fixed: i64, vat: i64, standalone: i64) -> [i64; 
 #[tokio::test]
 async fn each_rule_splits_a_confirmed_cohort_to_the_ore() {
     for (app, _db) in crate::helpers::spawn_apps().await {
-        let [sun, ang, tim] = three_municipalities(&app).await;
+        let (_, [sun, ang, tim]) = three_municipalities(&app).await;
         // One course per rule, each with the same needs: 3 + 1 + 2 seats.
         for course in ["RULE1", "RULE2", "RULE3", "RULE4"] {
             app.course(course, 2, 10).await;
