@@ -151,6 +151,25 @@ impl Browser {
         found
     }
 
+    /// Narrows the window to a phone's `width` in CSS pixels, saves a
+    /// screenshot as `name`, and says whether the page fits without scrolling
+    /// sideways (wide tables scroll inside their own box instead). Returns
+    /// the window to its width afterwards.
+    pub async fn fits_a_phone(&self, width: u32, name: &str) -> bool {
+        let (old_width, old_height) = self.client.get_window_size().await.unwrap();
+        self.client.set_window_size(width, 800).await.unwrap();
+        let inner = self.client.execute("return window.innerWidth;", vec![]).await.unwrap();
+        assert!(inner.as_u64().is_some_and(|w| w <= u64::from(width) + 20), "the window is narrow: {inner}");
+        self.screenshot(name).await;
+        let fits = self
+            .client
+            .execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![])
+            .await
+            .unwrap();
+        self.client.set_window_size(old_width as u32, old_height as u32).await.unwrap();
+        fits == serde_json::Value::Bool(true)
+    }
+
     /// Saves what the browser shows as `<journey>-<name>.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.unwrap();

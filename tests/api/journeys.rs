@@ -77,6 +77,7 @@ async fn a_coordinator_imports_needs_plans_and_confirms_a_cohort() {
             let text = browser.text().await;
             assert!(text.contains(language.pick("Översikt", "Overview")), "{text}");
             browser.screenshot("overview").await;
+            assert!(browser.fits_a_phone(320, "overview-phone").await, "the overview fits a 320 px screen");
 
             // Import: a preview of each row first, then one button stores them.
             let window = term(1);
@@ -122,6 +123,7 @@ async fn a_coordinator_imports_needs_plans_and_confirms_a_cohort() {
             let text = browser.text().await;
             assert!(text.contains(language.pick("Bekräftad", "Confirmed")) && text.contains("150 000,00 kr"), "{text}");
             browser.screenshot("cohort").await;
+            assert!(browser.fits_a_phone(320, "cohort-phone").await, "the cohort page fits a 320 px screen");
             let id: i64 =
                 cohort_page.trim_start_matches("/cohorts/").split(['?', '/']).next().unwrap().parse().unwrap();
             let (status, cohort) = answer(app.get(&format!("/api/v1/cohorts/{id}")).await).await;
@@ -184,6 +186,7 @@ async fn a_small_municipality_joins_open_seats_and_names_a_participant() {
             let text = browser.text().await;
             assert!(text.contains(&code) && text.contains("25 000,00 kr") && text.contains("22 142,86 kr"), "{text}");
             browser.screenshot("open-seats").await;
+            assert!(browser.fits_a_phone(320, "open-seats-phone").await, "the open seats fit a 320 px screen");
             browser.choose(&format!("#seats-{cohort}"), "1").await;
             browser.submit(&format!("form[action='/open-seats/{cohort}/join'] button[type=submit]")).await;
             let text = browser.text().await;
