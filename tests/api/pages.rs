@@ -206,3 +206,22 @@ async fn an_address_with_a_bad_id_is_a_page_for_browsers_and_json_for_programs()
         assert_eq!(body["error"]["code"], "not_found");
     }
 }
+
+#[tokio::test]
+async fn a_session_ends_when_it_expires() {
+    use diesel::prelude::*;
+    use strumpavtal::db::schema::web_sessions;
+    for (app, _db) in crate::helpers::spawn_apps().await {
+        let page = crate::page_client::PageClient::sign_in(&app, Role::Coordinator, None, "sv").await;
+        assert_eq!(page.get("/").await.0, StatusCode::OK);
+        // Move the end of the session an hour into the past.
+        let an_hour_ago = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
+        let mut conn = app.pool.get().unwrap();
+        diesel::update(web_sessions::table).set(web_sessions::expires_at.eq(an_hour_ago)).execute(&mut conn).unwrap();
+        let expired = page.get_raw("/").await;
+        assert_eq!(
+            (expired.status(), expired.headers()[LOCATION].to_str().unwrap()),
+            (StatusCode::SEE_OTHER, "/login")
+        );
+    }
+}
