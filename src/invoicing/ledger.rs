@@ -6,7 +6,7 @@
 //! confirmed cohort, invoiced or not; a cancelled cohort commits nothing.
 //! Invoiced is the sum of its invoicing lines, credits included.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
 use serde::Serialize;
@@ -19,6 +19,7 @@ use crate::error::AppError;
 use crate::ids::{AgreementId, CohortId};
 use crate::money::Ore;
 use crate::registry::agreements::Agreement;
+use crate::registry::term::Term;
 use crate::splitting::Share;
 
 /// An agreement's ledger.
@@ -75,6 +76,29 @@ pub fn committed(
         *sums.entry(agreement).or_default() += amount;
     }
     Ok(sums)
+}
+
+/// What the committed amount of each agreement is made of, by the cohorts'
+/// terms. The same shares as `committed` (the current split version
+/// of each confirmed cohort), with the term added.
+pub fn committed_by_term(
+    conn: &mut DbConnection,
+    ids: &[AgreementId],
+) -> Result<HashMap<AgreementId, Vec<(Term, Ore)>>, AppError> {
+    let rows: Vec<(AgreementId, String, Ore)> = split_shares::table
+        .inner_join(split_versions::table.inner_join(cohorts::table))
+        .filter(cohorts::status.eq(CohortStatus::Confirmed.as_str()))
+        .filter(cohorts::split_version.eq(split_versions::version.nullable()))
+        .filter(split_shares::agreement_id.eq_any(ids))
+        .select((split_shares::agreement_id, cohorts::term, split_shares::amount_ore))
+        .load(conn)?;
+    let mut sums: HashMap<AgreementId, BTreeMap<Term, Ore>> = HashMap::new();
+    for (agreement, term, amount) in rows {
+        // Stored codes were checked on the way in.
+        let Ok(term) = Term::parse(&term) else { continue };
+        *sums.entry(agreement).or_default().entry(term).or_default() += amount;
+    }
+    Ok(sums.into_iter().map(|(agreement, terms)| (agreement, terms.into_iter().collect())).collect())
 }
 
 /// An agreement whose remaining budget cannot carry its share.

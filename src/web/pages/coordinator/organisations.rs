@@ -2,17 +2,14 @@
 //! everyone, one organisation's page, and `/agreements`, which shows an
 //! organisation or finance user their own organisation's page.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
 use maud::{Markup, html};
 
 use super::budget_chart;
 use crate::access::Caller;
-use crate::cohorts::CohortStatus;
 use crate::db::DbConnection;
-use crate::db::schema::{cohorts, split_shares, split_versions};
 use crate::error::AppError;
 use crate::ids::{AgreementId, OrganisationId};
 use crate::invoicing::ledger::{self, Budget};
@@ -33,29 +30,6 @@ pub struct AgreementLedger {
     pub per_term: Vec<(Term, Ore)>,
 }
 
-/// What the committed amount of each agreement is made of, by the cohorts'
-/// terms. The same shares as `ledger::committed` (the current split version
-/// of each confirmed cohort), with the term added.
-fn committed_by_term(
-    conn: &mut DbConnection,
-    ids: &[AgreementId],
-) -> Result<HashMap<AgreementId, Vec<(Term, Ore)>>, AppError> {
-    let rows: Vec<(AgreementId, String, Ore)> = split_shares::table
-        .inner_join(split_versions::table.inner_join(cohorts::table))
-        .filter(cohorts::status.eq(CohortStatus::Confirmed.as_str()))
-        .filter(cohorts::split_version.eq(split_versions::version.nullable()))
-        .filter(split_shares::agreement_id.eq_any(ids))
-        .select((split_shares::agreement_id, cohorts::term, split_shares::amount_ore))
-        .load(conn)?;
-    let mut sums: HashMap<AgreementId, BTreeMap<Term, Ore>> = HashMap::new();
-    for (agreement, term, amount) in rows {
-        // Stored codes were checked on the way in.
-        let Ok(term) = Term::parse(&term) else { continue };
-        *sums.entry(agreement).or_default().entry(term).or_default() += amount;
-    }
-    Ok(sums.into_iter().map(|(agreement, terms)| (agreement, terms.into_iter().collect())).collect())
-}
-
 /// An organisation the caller may see, with each of its agreements' ledgers;
 /// any other organisation is "not found".
 pub fn load(
@@ -69,7 +43,7 @@ pub fn load(
     let organisation = organisations::find(conn, id)?;
     let found = agreements::list(conn, caller.scope(), Some(id))?;
     let ids: Vec<AgreementId> = found.iter().map(|a| a.id).collect();
-    let mut per_term = committed_by_term(conn, &ids)?;
+    let mut per_term = ledger::committed_by_term(conn, &ids)?;
     let mut ledgers = Vec::new();
     for agreement in found {
         let budget = ledger::budget(conn, &agreement)?;
