@@ -170,8 +170,11 @@ impl Browser {
         fits == serde_json::Value::Bool(true)
     }
 
-    /// Saves what the browser shows as `<journey>-<name>.png`.
+    /// Saves what the browser shows as `<journey>-<name>.png`, having
+    /// checked that the page needs no script (they must work without).
     pub async fn screenshot(&self, name: &str) {
+        let scripts = self.client.execute("return document.scripts.length;", vec![]).await.unwrap();
+        assert_eq!(scripts, serde_json::json!(0), "{name}: a page with a script");
         let png = self.client.screenshot().await.unwrap();
         assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
         std::fs::write(self.shots.join(format!("{}-{name}.png", self.journey)), png).unwrap();
