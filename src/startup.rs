@@ -45,6 +45,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .wrap(http::json_error_pages())
+                .wrap(http::security_headers())
                 .wrap(middleware::Logger::new("%r %s %Dms").exclude("/health"))
                 .configure(http::configure)
         })

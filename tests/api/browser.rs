@@ -188,6 +188,13 @@ impl Browser {
         self.submit("form[action='/login'] button[type=submit]").await;
         let path = self.path().await;
         assert_eq!(path, "/", "signed in and on the start page: {}", self.text().await);
+        // The stylesheet arrived past the content security policy: the header is dark.
+        let header = self
+            .client
+            .execute("return getComputedStyle(document.querySelector('header')).backgroundColor;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(header, json!("rgb(11, 12, 12)"), "the stylesheet applies");
     }
 
     /// Switches the pages' language with the header's link.

@@ -225,3 +225,27 @@ async fn a_session_ends_when_it_expires() {
         );
     }
 }
+
+#[tokio::test]
+async fn pages_forbid_scripts_frames_and_sniffing_and_load_their_one_stylesheet() {
+    for (app, _db) in crate::helpers::spawn_apps().await {
+        let form = browser().get(app.url("/login")).send().await.unwrap();
+        let header = |name: &str| form.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let policy = header("content-security-policy");
+        assert!(policy.contains("default-src 'none'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+        assert!(policy.contains("style-src 'self'") && !policy.contains("unsafe-inline"), "{policy}");
+        assert_eq!(header("x-content-type-options"), "nosniff");
+        assert_eq!(header("x-frame-options"), "DENY");
+        assert_eq!(header("referrer-policy"), "same-origin");
+        let html = form.text().await.unwrap();
+        assert!(!html.contains("<style") && !html.contains("<script") && !html.contains("style=\""), "{html}");
+        let href = html.split("rel=\"stylesheet\" href=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let css = browser().get(app.url(&href)).send().await.unwrap();
+        assert_eq!(css.status(), StatusCode::OK);
+        assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+        assert!(css.text().await.unwrap().contains(".error-summary{"));
+        // The API answers carry them too.
+        let api = app.get("/api/v1/courses").await;
+        assert_eq!(api.headers()["x-content-type-options"], "nosniff");
+    }
+}

@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/login").route(web::get().to(sign_in::form)).route(web::post().to(sign_in::submit)))
         .service(web::resource("/logout").route(web::post().to(sign_in::logout)))
         .service(web::resource("/language/{code}").route(web::get().to(sign_in::language)))
+        .service(web::resource(layout::STYLESHEET_PATH).route(web::get().to(layout::stylesheet)))
         .configure(coordinator::configure)
         .configure(cohorts::configure)
         .configure(organisation::configure)

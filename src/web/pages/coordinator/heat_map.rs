@@ -16,9 +16,6 @@ const LABEL_WIDTH: i64 = 96;
 const CELL_WIDTH: i64 = 68;
 const CELL_HEIGHT: i64 = 46;
 const HEADER_HEIGHT: i64 = 30;
-/// Below this share of its natural size the map scrolls instead of shrinking,
-/// so its text stays readable on a 320 px screen.
-const SMALLEST_SCALE_PERCENT: i64 = 70;
 
 /// One course in one term.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,15 +129,16 @@ pub fn render(lang: Lang, map: &HeatMap) -> Markup {
     }
 }
 
+/// The map keeps its natural size, so its text stays readable, and scrolls
+/// sideways inside its box on a narrow screen.
 fn svg(lang: Lang, map: &HeatMap, summary: &str) -> Markup {
     let width = LABEL_WIDTH + CELL_WIDTH * map.terms.len() as i64;
     let height = HEADER_HEIGHT + CELL_HEIGHT * map.courses.len() as i64;
-    let min_width = width * SMALLEST_SCALE_PERCENT / 100;
     html! {
         div class="table-wrap" {
             svg xmlns="http://www.w3.org/2000/svg" class="heat-map" role="img" aria-labelledby="heat-map-title heat-map-desc"
                 viewBox={ "0 0 " (width) " " (height) } width=(width) height=(height)
-                style={ "min-width:" (min_width) "px" } font-family="system-ui,sans-serif" font-size="14" {
+                font-family="system-ui,sans-serif" font-size="14" {
                 title id="heat-map-title" { (lang.pick("Värmekarta över efterfrågan", "Demand heat map")) }
                 desc id="heat-map-desc" { (summary) }
                 (hatch_pattern())
