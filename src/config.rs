@@ -95,6 +95,9 @@ pub struct WebSettings {
     /// so this stays on for local use; turn it off only behind a proxy that
     /// speaks plain HTTP to browsers on other hosts.
     pub secure_cookies: bool,
+    /// Sign-in attempts one client address may make in a minute; more are
+    /// refused with 429 until the quota refills.
+    pub sign_in_attempts_per_minute: u32,
 }
 
 /// How e-mail leaves the service (docs/operations.md).
@@ -209,6 +212,9 @@ impl Settings {
             if !(0.0..=86_400.0).contains(&seconds) {
                 anyhow::bail!("{key} must be between 0 and 86400 seconds");
             }
+        }
+        if self.web.sign_in_attempts_per_minute == 0 {
+            anyhow::bail!("web.sign_in_attempts_per_minute must be at least 1");
         }
         if !(1..=24 * 30).contains(&self.web.session_hours) {
             anyhow::bail!("web.session_hours must be between 1 and 720");

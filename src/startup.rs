@@ -2,6 +2,7 @@
 //! run it on port 0 and learn the port.
 
 use std::net::TcpListener;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use actix_web::{App, HttpServer, middleware, web};
 
 use futures_util::future::{Either, select};
 
+use crate::access::sign_in_limit::SignInLimiter;
 use crate::config::{EmailSettings, Settings};
 use crate::db::{self, DbPool};
 use crate::email;
@@ -40,7 +42,10 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = settings.server.workers;
         let email_worker = settings.email.worker.then(|| settings.email.clone());
-        let state = web::Data::new(AppState { pool: pool.clone(), settings: Arc::new(settings) });
+        let per_minute = NonZeroU32::new(settings.web.sign_in_attempts_per_minute)
+            .ok_or_else(|| anyhow::anyhow!("web.sign_in_attempts_per_minute must be at least 1"))?;
+        let sign_in_limiter = Arc::new(SignInLimiter::new(per_minute));
+        let state = web::Data::new(AppState { pool: pool.clone(), settings: Arc::new(settings), sign_in_limiter });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

@@ -7,6 +7,7 @@
 
 pub mod passwords;
 pub mod sessions;
+pub mod sign_in_limit;
 pub mod tokens;
 pub mod users;
 

@@ -23,6 +23,8 @@ use crate::error::{AppError, FieldErrors};
 pub struct AppState {
     pub pool: DbPool,
     pub settings: Arc<Settings>,
+    /// Shared by the workers of this process (each process counts its own).
+    pub sign_in_limiter: Arc<crate::access::sign_in_limit::SignInLimiter>,
 }
 
 impl AppState {

@@ -249,3 +249,23 @@ async fn pages_forbid_scripts_frames_and_sniffing_and_load_their_one_stylesheet(
         assert_eq!(api.headers()["x-content-type-options"], "nosniff");
     }
 }
+
+#[tokio::test]
+async fn one_address_may_try_only_so_many_sign_ins_a_minute() {
+    for backend in crate::helpers::backends() {
+        let database = crate::helpers::TestDatabase::create(backend);
+        let app = crate::helpers::spawn_with(&database, |s| s.web.sign_in_attempts_per_minute = 3).await;
+        coordinator_with_password(&app, "samordnare@region.example");
+        for _ in 0..3 {
+            let answer = sign_in(&app, "nobody@region.example", "fel lösenord här").await;
+            assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        // The fourth, even with the right password, waits.
+        let refused = sign_in(&app, "samordnare@region.example", PASSWORD).await;
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        let wait: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=20).contains(&wait), "{wait}");
+        assert!(set_cookie(&refused, "sp_session").is_none());
+        assert!(refused.text().await.unwrap().contains("För många inloggningsförsök"));
+    }
+}

@@ -77,6 +77,11 @@ pub async fn submit(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
     let (form, lang) = (form.into_inner(), lang_of(&req));
+    if let Some(address) = req.peer_addr()
+        && let Err(wait) = state.sign_in_limiter.attempt(address.ip())
+    {
+        return Ok(too_many_attempts(lang, wait));
+    }
     let expected = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned());
     if expected.is_none_or(|token| token.is_empty() || token != form.csrf_token) {
         return Ok(csrf_refused(lang));
@@ -112,6 +117,22 @@ pub async fn submit(
             Ok(login_page(&req, &state, form.email.trim(), Some(message.to_owned())))
         }
     }
+}
+
+/// Too many sign-ins from one address: wait, then try again.
+fn too_many_attempts(lang: Lang, wait: std::time::Duration) -> HttpResponse {
+    let seconds = wait.as_secs().max(1);
+    let title = lang.pick("För många inloggningsförsök", "Too many sign-in attempts");
+    let body = html! {
+        p { (match lang {
+            Lang::Sv => format!("Vänta {seconds} sekunder och försök sedan igen. Inget har ändrats."),
+            Lang::En => format!("Wait {seconds} seconds, then try again. Nothing was changed."),
+        }) }
+        p { a href="/login" { (lang.pick("Till inloggningen", "To the sign-in form")) } }
+    };
+    let mut builder = HttpResponse::TooManyRequests();
+    builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
+    html_page(builder, page(lang, title, None, body))
 }
 
 /// Ends the session; the form must carry the session's CSRF token.
