@@ -175,6 +175,17 @@ impl Browser {
     pub async fn screenshot(&self, name: &str) {
         let scripts = self.client.execute("return document.scripts.length;", vec![]).await.unwrap();
         assert_eq!(scripts, serde_json::json!(0), "{name}: a page with a script");
+        // An SVG shape written as an HTML void element (`<rect ...>` without
+        // `/>` or `</rect>`) swallows what follows it, which then never shows.
+        let swallowed = self
+            .client
+            .execute(
+                "return document.querySelectorAll('svg :is(rect, line, circle, polyline, path) > *').length;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(swallowed, serde_json::json!(0), "{name}: an SVG shape holds other elements");
         let png = self.client.screenshot().await.unwrap();
         assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
         std::fs::write(self.shots.join(format!("{}-{name}.png", self.journey)), png).unwrap();

@@ -99,6 +99,12 @@ async fn a_coordinator_imports_needs_plans_and_confirms_a_cohort() {
             let stored = needs.as_array().unwrap().iter().filter(|n| n["course_code"] == code.as_str()).count();
             assert_eq!(stored, 2, "both rows stored: {needs}");
 
+            // The overview's heat map shows the imported demand.
+            browser.follow(language.pick("Översikt", "Overview")).await;
+            let text = browser.text().await;
+            assert!(text.contains(&code), "the course in the heat map: {text}");
+            browser.screenshot("overview-demand").await;
+
             // Plan, then review and confirm the proposed cohort.
             browser.follow(language.pick("Planering", "Planning")).await;
             browser.submit("form[action='/plans'] button[type=submit]").await;
@@ -126,6 +132,9 @@ async fn a_coordinator_imports_needs_plans_and_confirms_a_cohort() {
             assert!(browser.fits_a_phone(320, "cohort-phone").await, "the cohort page fits a 320 px screen");
             let id: i64 =
                 cohort_page.trim_start_matches("/cohorts/").split(['?', '/']).next().unwrap().parse().unwrap();
+            browser.visit(&format!("/organisations/{harnosand}")).await;
+            assert!(browser.text().await.contains("SKO-HAR-01"));
+            browser.screenshot("organisation").await;
             let (status, cohort) = answer(app.get(&format!("/api/v1/cohorts/{id}")).await).await;
             assert_eq!(status, StatusCode::OK);
             assert_eq!(

@@ -87,12 +87,12 @@ pub fn budget_bar(lang: Lang, id: &str, budget: &Budget) -> Markup {
             title id=(title_id) { (alternative) }
             defs {
                 pattern id={ "uninvoiced-" (id) } width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)" {
-                    rect width="8" height="8" fill="#d2e2f1";
-                    line x1="0" y1="0" x2="0" y2="8" stroke="#1d70b8" stroke-width="2";
+                    rect width="8" height="8" fill="#d2e2f1" {}
+                    line x1="0" y1="0" x2="0" y2="8" stroke="#1d70b8" stroke-width="2" {}
                 }
                 pattern id={ "over-" (id) } width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)" {
-                    rect width="8" height="8" fill="#d4351c";
-                    line x1="0" y1="0" x2="0" y2="8" stroke="#ffffff" stroke-width="2";
+                    rect width="8" height="8" fill="#d4351c" {}
+                    line x1="0" y1="0" x2="0" y2="8" stroke="#ffffff" stroke-width="2" {}
                 }
             }
             g class="invoiced" { rect x="1" y="1" width=(s.invoiced) height=(BAR_HEIGHT) fill="#1d70b8"; }
@@ -102,8 +102,8 @@ pub fn budget_bar(lang: Lang, id: &str, budget: &Budget) -> Markup {
                 g class="over" { rect x=(1 + s.budget_at) y="1" width=(s.over) height=(BAR_HEIGHT) fill={ "url(#over-" (id) ")" }; }
             }
             // The budget's outline and its end, labelled.
-            rect x="1" y="1" width=(s.budget_at) height=(BAR_HEIGHT) fill="none" stroke="#0b0c0c" stroke-width="2";
-            line x1=(1 + s.budget_at) y1="0" x2=(1 + s.budget_at) y2=(BAR_HEIGHT + 6) stroke="#0b0c0c" stroke-width="3";
+            rect x="1" y="1" width=(s.budget_at) height=(BAR_HEIGHT) fill="none" stroke="#0b0c0c" stroke-width="2" {}
+            line x1=(1 + s.budget_at) y1="0" x2=(1 + s.budget_at) y2=(BAR_HEIGHT + 6) stroke="#0b0c0c" stroke-width="3" {}
             text x=(s.budget_at.max(60)) y=(BAR_HEIGHT + 19) text-anchor="end" font-size="14" { (lang.pick("Budget", "Budget")) }
         }
         ul class="budget-figures" {
@@ -177,11 +177,11 @@ pub fn use_over_time(lang: Lang, id: &str, budget: Ore, per_term: &[(Term, Ore)]
                     @let h = height_of(*total);
                     @let over = total.0 > budget.0;
                     rect x=(x + 6) y=(base - h) width=(USE_COLUMN - 12) height=(h)
-                        fill=(if over { "#d4351c" } else { "#1d70b8" }) stroke="#0b0c0c";
+                        fill=(if over { "#d4351c" } else { "#1d70b8" }) stroke="#0b0c0c" {}
                     text x=(x + USE_COLUMN / 2) y=(base + 18) text-anchor="middle" { (term.display_name()) }
                 }
-                line x1="0" y1=(base) x2=(width) y2=(base) stroke="#0b0c0c";
-                line x1="0" y1=(budget_y) x2=(width) y2=(budget_y) stroke="#0b0c0c" stroke-width="2" stroke-dasharray="6 4";
+                line x1="0" y1=(base) x2=(width) y2=(base) stroke="#0b0c0c" {}
+                line x1="0" y1=(budget_y) x2=(width) y2=(budget_y) stroke="#0b0c0c" stroke-width="2" stroke-dasharray="6 4" {}
                 text x="4" y=((budget_y - 3).max(12)) { (lang.pick("Budget (streckad)", "Budget (dashed)")) }
             }
         }

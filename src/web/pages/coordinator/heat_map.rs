@@ -164,8 +164,8 @@ fn hatch_pattern() -> Markup {
     html! {
         defs {
             pattern id="heat-short" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)" {
-                rect width="8" height="8" fill="#fff4e5";
-                line x1="0" y1="0" x2="0" y2="8" stroke="#f47738" stroke-width="3";
+                rect width="8" height="8" fill="#fff4e5" {}
+                line x1="0" y1="0" x2="0" y2="8" stroke="#f47738" stroke-width="3" {}
             }
         }
     }
@@ -178,7 +178,7 @@ fn cell(lang: Lang, map: &HeatMap, course: usize, term: usize, y: i64, code: &st
     match map.cells.get(&(course, term)) {
         None => html! {
             g class="cell empty" {
-                rect x=(x + 2) y=(y + 2) width=(w) height=(h) fill="#f3f2f1";
+                rect x=(x + 2) y=(y + 2) width=(w) height=(h) fill="#f3f2f1" {}
                 text x=(x + CELL_WIDTH / 2) y=(y + CELL_HEIGHT / 2 + 5) text-anchor="middle" fill="#505a5f" { "–" }
             }
         },
@@ -205,10 +205,10 @@ fn cell(lang: Lang, map: &HeatMap, course: usize, term: usize, y: i64, code: &st
             html! {
                 g class=(class) data-cell={ (code) " " (map.terms[term]) } {
                     title { (tooltip) }
-                    rect x=(x + 2) y=(y + 2) width=(w) height=(h) fill=(fill) stroke="#0b0c0c" stroke-width="1";
+                    rect x=(x + 2) y=(y + 2) width=(w) height=(h) fill=(fill) stroke="#0b0c0c" stroke-width="1" {}
                     // The seats on a white plate, so the hatching never sits under the text.
                     @if !found.viable {
-                        rect x=(x + 8) y=(y + 6) width=(w - 12) height=(h - 8) fill="#ffffff";
+                        rect x=(x + 8) y=(y + 6) width=(w - 12) height=(h - 8) fill="#ffffff" {}
                     }
                     text x=(x + CELL_WIDTH / 2) y=(y + 20) text-anchor="middle" font-weight="700" fill=(ink) { (seats_label(found)) }
                     text x=(x + CELL_WIDTH / 2) y=(y + 37) text-anchor="middle" fill=(ink) { (mark(found)) }
@@ -232,7 +232,7 @@ fn legend(lang: Lang) -> Markup {
             li {
                 svg width="22" height="16" viewBox="0 0 22 16" aria-hidden="true" {
                     (hatch_pattern_legend())
-                    rect width="22" height="16" fill="url(#heat-short-legend)";
+                    rect width="22" height="16" fill="url(#heat-short-legend)" {}
                 }
                 " −3 " (lang.pick(
                     "Randig: minsta antal nås inte; siffran med minustecken är antalet platser som saknas.",
@@ -251,8 +251,8 @@ fn hatch_pattern_legend() -> Markup {
     html! {
         defs {
             pattern id="heat-short-legend" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)" {
-                rect width="8" height="8" fill="#fff4e5";
-                line x1="0" y1="0" x2="0" y2="8" stroke="#f47738" stroke-width="3";
+                rect width="8" height="8" fill="#fff4e5" {}
+                line x1="0" y1="0" x2="0" y2="8" stroke="#f47738" stroke-width="3" {}
             }
         }
     }
