@@ -3,6 +3,7 @@
 
 mod access;
 mod agreements;
+mod authorization;
 mod browser;
 mod cli;
 mod courses;
