@@ -6,6 +6,7 @@
 pub mod changes;
 pub mod confirm;
 pub mod join;
+mod locks;
 pub mod open_seats;
 pub mod plans;
 mod records;
@@ -44,8 +45,10 @@ impl ChangeContext {
 /// Reads a cohort that is about to change, holding its row until the
 /// transaction ends: an UPDATE that changes nothing still takes the row
 /// lock on PostgreSQL, so two changes to one cohort run one after the
-/// other there, as every writer does on SQLite.
+/// other there, as every writer does on SQLite. First it waits for a plan
+/// that is storing its proposals (`locks::cohort_changing`).
 pub(crate) fn lock(conn: &mut DbConnection, id: CohortId) -> Result<CohortRecord, AppError> {
+    locks::cohort_changing(conn)?;
     let touched =
         diesel::update(cohorts::table.find(id)).set(cohorts::updated_at.eq(cohorts::updated_at)).execute(conn)?;
     if touched == 0 {

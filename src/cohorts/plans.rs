@@ -2,8 +2,8 @@
 //!
 //! One run reads the open needs of active agreements (less what confirmed
 //! cohorts already hold), plans every course, marks the earlier proposals
-//! superseded and stores the new ones, all in one transaction that only one
-//! run at a time may hold (SQLite's write lock; a PostgreSQL advisory lock).
+//! superseded and stores the new ones, all in one transaction. Only one run
+//! at a time, in any process, and none while a cohort changes: see `locks`.
 //! The solve itself runs before that transaction (see `run`).
 
 use std::collections::{BTreeMap, HashMap};
@@ -27,9 +27,6 @@ use crate::registry::needs::OPEN;
 use crate::registry::now;
 use crate::registry::term::Term;
 use crate::splitting::VatRate;
-
-/// Key of the PostgreSQL advisory lock that lets one plan run at a time.
-const PLAN_LOCK: i64 = 0x5354_5255_4d50; // "STRUMP"
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PlanView {
@@ -120,6 +117,7 @@ struct OpenNeed {
 }
 
 /// Plans all open needs and stores the result (coordinators and admins).
+/// While a plan runs, another one is refused with 409 on PostgreSQL.
 ///
 /// The solve runs outside the write transaction, so a long plan does not
 /// hold SQLite's write lock; the transaction then reads the needs again and
@@ -132,6 +130,16 @@ pub fn run(
     vat: VatRate,
 ) -> Result<PlanView, AppError> {
     caller.require_coordinator("run the planner")?;
+    super::locks::plan_running(conn, |conn| run_alone(conn, caller, today, limits, vat))
+}
+
+fn run_alone(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    today: NaiveDate,
+    limits: Limits,
+    vat: VatRate,
+) -> Result<PlanView, AppError> {
     let first_term = Term::first_not_begun(today);
     let started = Instant::now();
     let (problems, course_ids) = load_problems(conn, today)?;
@@ -141,9 +149,7 @@ pub fn run(
     let solve_ms = started.elapsed().as_millis() as i64;
     let started = Instant::now();
     let id = crate::db::write_transaction(conn, |conn| {
-        if let DbConnection::Postgres(pg) = conn {
-            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({PLAN_LOCK})")).execute(pg)?;
-        }
+        super::locks::plan_storing(conn)?;
         let (now_problems, now_course_ids) = load_problems(conn, today)?;
         if now_problems == problems && now_course_ids == course_ids {
             return store(conn, caller, first_term, &problems, &course_ids, &plans, solve_ms);

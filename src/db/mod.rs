@@ -7,7 +7,8 @@
 pub mod schema;
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
@@ -24,7 +25,55 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-pub type DbPool = r2d2::Pool<ConnectionManager>;
+/// The connection pool, with what it knows of the database's health. It
+/// derefs to the r2d2 pool, so `pool.get()` works as on any pool; requests
+/// go through [`run`], which fails fast while the database is down.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: r2d2::Pool<ConnectionManager>,
+    health: Arc<Health>,
+}
+
+impl std::ops::Deref for DbPool {
+    type Target = r2d2::Pool<ConnectionManager>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.pool
+    }
+}
+
+impl std::fmt::Debug for DbPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbPool").field("state", &self.pool.state()).finish()
+    }
+}
+
+/// Whether the last attempt to open a connection failed, and why: the pool
+/// opens connections in the background, so a request waiting for one would
+/// otherwise only learn that the database is down when its whole
+/// connection timeout has passed.
+#[derive(Debug, Default)]
+struct Health {
+    failing: Mutex<Option<String>>,
+}
+
+impl Health {
+    fn record(&self, outcome: Result<(), String>) {
+        *self.failing.lock().unwrap_or_else(|e| e.into_inner()) = outcome.err();
+    }
+
+    fn failing(&self) -> Option<String> {
+        self.failing.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// How long a request waits for a connection before it asks whether the
+/// database is down; while it is, the request is refused after this long.
+const OUTAGE_CHECK: Duration = Duration::from_millis(250);
+
+/// How long a request waits for a connection when the database is up but
+/// every connection is busy.
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -76,19 +125,15 @@ impl DatabaseTarget {
 pub struct ConnectionManager {
     target: DatabaseTarget,
     busy_timeout: Duration,
+    health: Arc<Health>,
 }
 
 impl ConnectionManager {
     pub fn new(target: DatabaseTarget, busy_timeout: Duration) -> Self {
-        Self { target, busy_timeout }
+        Self { target, busy_timeout, health: Arc::default() }
     }
-}
 
-impl ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
-    type Error = r2d2::Error;
-
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+    fn open(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.target {
             DatabaseTarget::Postgres(url) => {
                 PgConnection::establish(url).map(DbConnection::Postgres).map_err(r2d2::Error::ConnectionError)
@@ -108,13 +153,26 @@ impl ManageConnection for ConnectionManager {
             }
         }
     }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        let connection = self.open();
+        self.health.record(connection.as_ref().map(|_| ()).map_err(ToString::to_string));
+        connection
+    }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
         conn.ping().map(|_| ()).map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        conn.is_broken()
+        // A connection given back while a panic unwinds may still hold a
+        // transaction or a session lock (the planner's): close it.
+        std::thread::panicking() || conn.is_broken()
     }
 }
 
@@ -135,14 +193,40 @@ pub fn connect(url: &str, pool_size: u32, busy_timeout: Duration) -> anyhow::Res
             .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", path.display()))?;
         conn.batch_execute(&format!("PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;", busy_timeout.as_millis()))?;
     }
+    let manager = ConnectionManager::new(target, busy_timeout);
+    let health = manager.health.clone();
     let pool = r2d2::Pool::builder()
         .max_size(pool_size)
-        .connection_timeout(Duration::from_secs(10))
-        .build(ConnectionManager::new(target, busy_timeout))
+        .connection_timeout(CONNECTION_TIMEOUT)
+        .build(manager)
         .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", redact(url)))?;
     let mut conn = pool.get()?;
     run_migrations(&mut conn)?;
-    Ok(pool)
+    drop(conn);
+    Ok(DbPool { pool, health })
+}
+
+/// A connection for a request. When none is free at once, waits in short
+/// steps: if meanwhile the pool's last attempt to connect failed, the
+/// database is down and the request is refused at once (503) rather than
+/// after the whole connection timeout; otherwise all connections are busy,
+/// and it waits up to that timeout.
+pub fn checkout(pool: &DbPool) -> Result<r2d2::PooledConnection<ConnectionManager>, AppError> {
+    let deadline = Instant::now() + pool.connection_timeout();
+    loop {
+        let step = OUTAGE_CHECK.min(deadline.saturating_duration_since(Instant::now()));
+        match pool.get_timeout(step) {
+            Ok(conn) => return Ok(conn),
+            Err(error) => {
+                if let Some(failure) = pool.health.failing() {
+                    return Err(AppError::Unavailable(failure));
+                }
+                if Instant::now() >= deadline {
+                    return Err(AppError::Unavailable(error.to_string()));
+                }
+            }
+        }
+    }
 }
 
 /// Applies the pending migrations of the connection's backend; returns how many ran.
@@ -175,7 +259,7 @@ where
 {
     let pool = pool.clone();
     actix_web::web::block(move || {
-        let mut conn = pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
+        let mut conn = checkout(&pool)?;
         f(&mut conn)
     })
     .await
