@@ -12,6 +12,7 @@ mod enrolment;
 mod helpers;
 mod import;
 mod journeys;
+mod metrics;
 mod needs;
 mod organisations;
 mod outbox;
