@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `user add`, `bench plan`.
+//! The command line: `serve`, `migrate`, `backup`, `user add`, `bench plan`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -29,6 +29,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending migrations and exit.
     Migrate,
+    /// Copy the SQLite database, while it serves, to a new file (PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -50,6 +52,13 @@ pub struct ServeArgs {
     /// Load the demo data set first if the database is empty, and print demo logins.
     #[arg(long)]
     pub demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new file to write; an existing file is never overwritten.
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +101,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let pool = open(&settings)?;
             println!("migrations applied; {} is up to date", db::redact(&settings.database.url));
             drop(pool);
+            Ok(())
+        }
+        Command::Backup(args) => {
+            let busy_timeout = Duration::from_millis(settings.database.busy_timeout_ms);
+            let bytes = db::backup::sqlite_backup(&settings.database.url, &args.to, busy_timeout)?;
+            println!("backed up {} to {} ({bytes} bytes)", db::redact(&settings.database.url), args.to.display());
             Ok(())
         }
         Command::User(UserCommand::Add(args)) => {

@@ -22,6 +22,7 @@ pub struct Settings {
     pub email: EmailSettings,
     pub web: WebSettings,
     pub log: LogSettings,
+    pub metrics: MetricsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -35,6 +36,9 @@ pub struct ServerSettings {
     pub import_limit_bytes: usize,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// On SIGTERM or Ctrl-C, how long requests in flight (and e-mails being
+    /// sent) may take to finish before the process stops anyway.
+    pub shutdown_timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -157,6 +161,26 @@ pub enum SmtpTls {
 pub struct LogSettings {
     /// A tracing filter, e.g. `info` or `strumpavtal=debug,actix_web=info`.
     pub filter: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object a line, for a log collector.
+    Json,
+}
+
+/// Who may read `GET /metrics` (docs/operations.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Whether `/metrics` answers at all (404 when off).
+    pub enabled: bool,
+    /// If set, `/metrics` needs `Authorization: Bearer TOKEN`.
+    pub token: Option<String>,
 }
 
 impl Settings {
@@ -219,6 +243,14 @@ impl Settings {
         if !(1..=24 * 30).contains(&self.web.session_hours) {
             anyhow::bail!("web.session_hours must be between 1 and 720");
         }
+        if self.server.shutdown_timeout_seconds > 3600 {
+            anyhow::bail!("server.shutdown_timeout_seconds must be at most 3600");
+        }
+        if let Some(token) = &self.metrics.token
+            && token.trim().len() < 16
+        {
+            anyhow::bail!("metrics.token must have at least 16 characters (leave it out for no token)");
+        }
         if self.database.pool_size == 0 {
             anyhow::bail!("database.pool_size must be at least 1");
         }
@@ -271,5 +303,10 @@ mod tests {
         let err = Settings::load_with_env(None, env(&[("STRUMPAVTAL__DATABASE__URL", "mysql://x")])).unwrap_err();
         assert!(err.to_string().contains("database.url"), "{err}");
         assert!(Settings::load_with_env(Some(Path::new("/no/such/file.toml")), env(&[])).is_err());
+        let err = Settings::load_with_env(None, env(&[("STRUMPAVTAL__METRICS__TOKEN", "short")])).unwrap_err();
+        assert!(err.to_string().contains("metrics.token"), "{err}");
+        assert!(Settings::load_with_env(None, env(&[("STRUMPAVTAL__LOG__FORMAT", "xml")])).is_err());
+        let json = Settings::load_with_env(None, env(&[("STRUMPAVTAL__LOG__FORMAT", "json")])).unwrap();
+        assert_eq!(json.log.format, LogFormat::Json);
     }
 }

@@ -74,7 +74,9 @@ pub async fn email(mut settings: Settings, args: EmailArgs) -> anyhow::Result<()
 
     let started = Instant::now();
     let all_sent = Box::pin(wait_until_sent(pool.clone(), args.emails));
-    match select(Box::pin(worker::run(pool.clone(), email.clone())), all_sent).await {
+    // The worker runs until every e-mail is sent; nothing tells it to stop sooner.
+    let (_running, stop) = tokio::sync::watch::channel(false);
+    match select(Box::pin(worker::run(pool.clone(), email.clone(), stop)), all_sent).await {
         Either::Left(((), _)) => anyhow::bail!("the worker stopped: see the log"),
         Either::Right((result, _)) => result?,
     }

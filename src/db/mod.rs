@@ -4,6 +4,7 @@
 //! Diesel is synchronous, so every query runs on actix's blocking pool through
 //! [`run`]; no diesel call happens inside an `async fn` body.
 
+pub mod backup;
 pub mod schema;
 
 use std::path::PathBuf;

@@ -1,9 +1,16 @@
 //! The worker `serve` starts: it sends due e-mails from the outbox, one
 //! claim at a time, and records each outcome. Failures wait out an
 //! exponential backoff; after `email.max_attempts` an e-mail is `failed`.
+//!
+//! Told to stop (the server is shutting down), each sender finishes the
+//! e-mail it holds and records the outcome — sent, or queued again after a
+//! failure — claims no more, and returns: a graceful stop leaves nothing
+//! `sending` for its lease to run out.
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::watch;
 
 use super::outbox::{self, OutboxEmail};
 use super::transport::Mailer;
@@ -11,10 +18,10 @@ use crate::config::EmailSettings;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
 
-/// Sends e-mail until the future is dropped (when the server stops), with
+/// Sends e-mail until `stop` turns true (or the sender side is dropped), with
 /// `email.senders` senders side by side: each SMTP delivery spends most of
 /// its time waiting on the network, so several at once go faster.
-pub async fn run(pool: DbPool, settings: EmailSettings) {
+pub async fn run(pool: DbPool, settings: EmailSettings, stop: watch::Receiver<bool>) {
     let mailer = match Mailer::from_settings(&settings) {
         Ok(mailer) => Arc::new(mailer),
         Err(error) => {
@@ -22,27 +29,43 @@ pub async fn run(pool: DbPool, settings: EmailSettings) {
             return;
         }
     };
-    let senders = (0..settings.senders.max(1)).map(|_| sender(&pool, &mailer, &settings));
+    let senders = (0..settings.senders.max(1)).map(|_| sender(&pool, &mailer, &settings, stop.clone()));
     futures_util::future::join_all(senders).await;
+    tracing::info!("the e-mail worker stopped");
 }
 
-async fn sender(pool: &DbPool, mailer: &Arc<Mailer>, settings: &EmailSettings) {
+async fn sender(pool: &DbPool, mailer: &Arc<Mailer>, settings: &EmailSettings, mut stop: watch::Receiver<bool>) {
     let idle = Duration::from_millis(settings.poll_interval_ms.max(10));
-    loop {
-        match send_due(pool, mailer, settings).await {
+    while !stopped(&stop) {
+        match send_due(pool, mailer, settings, &stop).await {
             Ok(sent) if sent > 0 => continue,
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "the e-mail worker could not read the outbox"),
         }
-        actix_web::rt::time::sleep(idle).await;
+        // Idle until the next look, or until told to stop.
+        let _ = tokio::time::timeout(idle, stop.wait_for(|stop| *stop)).await;
     }
 }
 
-/// Sends due e-mails until none is left; returns how many it tried.
-pub async fn send_due(pool: &DbPool, mailer: &Arc<Mailer>, settings: &EmailSettings) -> Result<usize, AppError> {
+/// True once the worker is told to stop, or nobody can tell it any more.
+fn stopped(stop: &watch::Receiver<bool>) -> bool {
+    *stop.borrow() || stop.has_changed().is_err()
+}
+
+/// Sends due e-mails until none is left or `stop` turns true; returns how
+/// many it tried. An e-mail it claimed is always recorded before it looks
+/// at `stop` again.
+pub async fn send_due(
+    pool: &DbPool,
+    mailer: &Arc<Mailer>,
+    settings: &EmailSettings,
+    stop: &watch::Receiver<bool>,
+) -> Result<usize, AppError> {
     let lease = seconds(settings.lease_seconds);
     let mut tried = 0;
-    while let Some(email) = db::run(pool, move |conn| outbox::claim_next(conn, lease)).await? {
+    while !stopped(stop)
+        && let Some(email) = db::run(pool, move |conn| outbox::claim_next(conn, lease)).await?
+    {
         let sender = Arc::clone(mailer);
         let (email, outcome) = actix_web::web::block(move || {
             let outcome = sender.send(&email);

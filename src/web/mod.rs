@@ -1,8 +1,9 @@
-//! HTTP: the JSON API under `/api/v1`, the health check, and the OpenAPI document.
+//! HTTP: the JSON API under `/api/v1`, the health check, the metrics, and the OpenAPI document.
 
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod pages;
 
 use std::sync::Arc;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Shared by the workers of this process (each process counts its own).
     pub sign_in_limiter: Arc<crate::access::sign_in_limit::SignInLimiter>,
+    /// What `GET /metrics` shows; this process's own.
+    pub metrics: Arc<crate::telemetry::metrics::Metrics>,
 }
 
 impl AppState {
@@ -37,6 +40,17 @@ impl AppState {
     /// Today and the settings, for a change to a cohort.
     pub fn change_context(&self) -> crate::cohorts::ChangeContext {
         crate::cohorts::ChangeContext { today: self.today(), settings: Arc::clone(&self.settings) }
+    }
+
+    /// The planner as `POST /api/v1/plans` and the planning page run it,
+    /// with today's date and the settings, counted in the metrics.
+    pub fn plan_run(&self) -> metrics::PlanRun {
+        metrics::PlanRun {
+            today: self.today(),
+            limits: self.settings.planning.limits(),
+            vat: self.settings.pricing.vat(),
+            metrics: Arc::clone(&self.metrics),
+        }
     }
 }
 
@@ -59,6 +73,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         AppError::BadRequest { code: "invalid_query", message, fields: FieldErrors::new() }.into()
     }))
     .service(web::resource("/health").route(web::get().to(api::health::health)))
+    .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
     .configure(pages::configure)
     .service(web::scope("/api/v1").configure(api::configure).default_service(web::to(not_found)))
     .default_service(web::to(pages::not_found));

@@ -15,6 +15,7 @@ mod helpers;
 mod import;
 mod instances;
 mod journeys;
+mod metrics;
 mod needs;
 mod organisations;
 mod outbox;

@@ -51,10 +51,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(post, path = "/api/v1/plans", operation_id = "create_plan", tag = "planning", security(("bearer" = [])),
     responses((status = 201, body = PlanView), (status = 403, body = ErrorBody)))]
 pub async fn create_plan(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, AppError> {
-    let today = state.today();
-    let limits = state.settings.planning.limits();
-    let vat = state.settings.pricing.vat();
-    let plan = db::run(&state.pool, move |conn| plans::run(conn, &caller, today, limits, vat)).await?;
+    let plan_run = state.plan_run();
+    let plan = db::run(&state.pool, move |conn| plan_run.run(conn, &caller)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/plans/{}", plan.id))).json(plan))
 }
 

@@ -70,10 +70,8 @@ pub async fn run(
 ) -> Result<HttpResponse, PageError> {
     signed_in.require_coordinator()?;
     signed_in.check_csrf(&form.csrf_token)?;
-    let today = state.today();
-    let limits = state.settings.planning.limits();
-    let vat = state.settings.pricing.vat();
-    let plan = signed_in.run(&state, move |conn, caller| plans::run(conn, caller, today, limits, vat)).await?;
+    let plan_run = state.plan_run();
+    let plan = signed_in.run(&state, move |conn, caller| plan_run.run(conn, caller)).await?;
     Ok(see_other(&format!("/plans/{}", plan.id)))
 }
 
