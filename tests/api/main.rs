@@ -22,5 +22,6 @@ mod pages_coordinator;
 mod pages_finance;
 mod pages_organisation;
 mod planning;
+mod schemathesis;
 mod service;
 mod splits;
