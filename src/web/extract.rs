@@ -134,21 +134,38 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
             return Err(bad_request("malformed_json", message, None));
         }
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    let mut json: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| bad_request("malformed_json", format!("the body is not valid JSON: {e}"), None))?;
+    integral_numbers_as_integers(&mut json);
+    serde_path_to_error::deserialize(json).map_err(|error| {
         let path = error.path().to_string();
-        let inner = error.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let problem = without_position(&inner.to_string());
-                let field = if path == "." { named_field(&problem) } else { Some(path) };
-                bad_request("invalid_field", problem, Some(field.unwrap_or_else(|| "body".into())))
+        let problem = without_position(&error.into_inner().to_string());
+        let field = if path == "." { named_field(&problem) } else { Some(path) };
+        bad_request("invalid_field", problem, Some(field.unwrap_or_else(|| "body".into())))
+    })
+}
+
+/// JSON has one kind of number, and JSON Schema counts `3.0` as an integer;
+/// so does a client in JavaScript that computed it. A number without a
+/// fraction is therefore read as the integer it is, wherever an integer is
+/// expected (a field that takes fractions, such as credits, takes it too).
+/// Numbers past the range of i64 stay as they are, and are refused.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) => {
+            if let Some(float) = number.as_f64().filter(|_| number.is_f64()) {
+                // -2^63 is exact as a float; 2^63 (i64::MAX rounded up) is not an i64.
+                let in_range = float >= i64::MIN as f64 && float < i64::MAX as f64;
+                if float.fract() == 0.0 && in_range {
+                    *value = Value::from(float as i64);
+                }
             }
-            _ => bad_request("malformed_json", format!("the body is not valid JSON: {inner}"), None),
         }
-    })?;
-    deserializer.end().map_err(|e| bad_request("malformed_json", format!("the body is not valid JSON: {e}"), None))?;
-    Ok(value)
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
+    }
 }
 
 fn bad_request(code: &'static str, message: String, field: Option<String>) -> AppError {
@@ -208,6 +225,17 @@ mod tests {
         assert_eq!(fields, ["seats"]);
         let (_, fields) = fields_of(parse_json::<Sample>(br#"{"seats": 1, "name": "x", "colour": 1}"#).unwrap_err());
         assert_eq!(fields, ["colour"]);
+    }
+
+    #[test]
+    fn whole_numbers_written_with_a_fraction_are_integers() {
+        let sample: Sample = parse_json(br#"{"seats": 3.0, "name": "x"}"#).unwrap();
+        assert_eq!(sample.seats, 3);
+        let sample: Sample = parse_json(br#"{"seats": -9.223372036854775808e18, "name": "x"}"#).unwrap();
+        assert_eq!(sample.seats, i64::MIN);
+        for bad in [&br#"{"seats": 3.5, "name": "x"}"#[..], br#"{"seats": 9.3e18, "name": "x"}"#] {
+            assert_eq!(fields_of(parse_json::<Sample>(bad).unwrap_err()), ("invalid_field", vec!["seats".to_owned()]));
+        }
     }
 
     #[test]

@@ -26,5 +26,6 @@ mod pages_coordinator;
 mod pages_finance;
 mod pages_organisation;
 mod planning;
+mod schemathesis;
 mod service;
 mod splits;

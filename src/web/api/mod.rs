@@ -6,6 +6,7 @@ pub mod cohorts;
 pub mod courses;
 pub mod demand;
 pub mod health;
+mod input_rules;
 pub mod needs;
 pub mod openapi;
 pub mod organisations;

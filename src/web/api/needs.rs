@@ -37,7 +37,7 @@ pub async fn create(
 }
 
 #[utoipa::path(get, path = "/api/v1/needs", operation_id = "list_needs", tag = "needs", security(("bearer" = [])), params(NeedFilter),
-    responses((status = 200, body = Vec<NeedView>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = Vec<NeedView>), (status = 422, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
