@@ -134,14 +134,55 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
             return Err(bad_request("malformed_json", message, None));
         }
     }
-    let mut json: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| bad_request("malformed_json", format!("the body is not valid JSON: {e}"), None))?;
-    integral_numbers_as_integers(&mut json);
-    serde_path_to_error::deserialize(json).map_err(|error| {
+    let mut direct = serde_json::Deserializer::from_slice(body);
+    match deserialize(&mut direct) {
+        Ok(value) => {
+            direct
+                .end()
+                .map_err(|e| bad_request("malformed_json", format!("the body is not valid JSON: {e}"), None))?;
+            Ok(value)
+        }
+        // `3.0` where an integer belongs: read again with whole numbers as
+        // integers. Only then, so that the first reading still refuses what
+        // a JSON value would hide, such as a key given twice.
+        Err(refusal) if refusal.float_for_integer => {
+            let mut json: serde_json::Value = serde_json::from_slice(body)
+                .map_err(|e| bad_request("malformed_json", format!("the body is not valid JSON: {e}"), None))?;
+            integral_numbers_as_integers(&mut json);
+            deserialize(json).map_err(|refusal| refusal.error)
+        }
+        Err(refusal) => Err(refusal.error),
+    }
+}
+
+/// Why a body was refused, and whether it was for a number with a
+/// fraction where an integer belongs (worth a second reading).
+struct Refusal {
+    error: AppError,
+    float_for_integer: bool,
+}
+
+fn deserialize<'de, T, D>(deserializer: D) -> Result<T, Refusal>
+where
+    T: DeserializeOwned,
+    D: serde::Deserializer<'de, Error = serde_json::Error>,
+{
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
-        let problem = without_position(&error.into_inner().to_string());
-        let field = if path == "." { named_field(&problem) } else { Some(path) };
-        bad_request("invalid_field", problem, Some(field.unwrap_or_else(|| "body".into())))
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let problem = without_position(&inner.to_string());
+                let float_for_integer = problem.starts_with("invalid type: floating point");
+                let field = if path == "." { named_field(&problem) } else { Some(path) };
+                let error = bad_request("invalid_field", problem, Some(field.unwrap_or_else(|| "body".into())));
+                Refusal { error, float_for_integer }
+            }
+            _ => Refusal {
+                error: bad_request("malformed_json", format!("the body is not valid JSON: {inner}"), None),
+                float_for_integer: false,
+            },
+        }
     })
 }
 
@@ -225,6 +266,12 @@ mod tests {
         assert_eq!(fields, ["seats"]);
         let (_, fields) = fields_of(parse_json::<Sample>(br#"{"seats": 1, "name": "x", "colour": 1}"#).unwrap_err());
         assert_eq!(fields, ["colour"]);
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        let (code, fields) = fields_of(parse_json::<Sample>(br#"{"seats": 1, "seats": 2, "name": "x"}"#).unwrap_err());
+        assert_eq!((code, fields), ("invalid_field", vec!["seats".to_owned()]));
     }
 
     #[test]
