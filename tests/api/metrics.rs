@@ -3,8 +3,7 @@
 //! binary gracefully — a request in flight is answered and an e-mail being
 //! sent is recorded as sent, nothing left `sending`.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -266,58 +265,6 @@ async fn json_logs_are_one_json_object_a_line() {
         "the request is logged: {log}"
     );
     assert!(lines.iter().any(|l| message(l) == "stopped" && l["level"] == "INFO"), "{log}");
-}
-
-#[tokio::test]
-async fn sigterm_answers_the_request_in_flight_before_stopping() {
-    for backend in backends() {
-        let database = TestDatabase::create(backend);
-        let (mut child, address) = serve(&database, &[]);
-        let token = {
-            let mut conn = pool(&database).get().unwrap();
-            let new = users::NewUser { email: "samordnare@test.example", role: Role::Coordinator, organisation: None };
-            users::create(&mut conn, new).unwrap().token
-        };
-        let host = address.trim_start_matches("http://").to_owned();
-        let body = json!({
-            "org_number": crate::helpers::ANGE, "name": "Ånge kommun", "kind": "municipality", "employees": 1150,
-            "coordinator_email": "kompetens@ange.example", "finance_email": "ekonomi@ange.example"
-        })
-        .to_string();
-        let (first, rest) = body.split_at(body.len() / 2);
-        // A client that sends the head and half the body, then stalls.
-        let mut stream = TcpStream::connect(&host).unwrap();
-        write!(
-            stream,
-            "POST /api/v1/organisations HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
-            body.len()
-        )
-        .unwrap();
-        stream.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(300));
-        sigterm(&child);
-        let told = Instant::now();
-        while TcpStream::connect(&host).is_ok() {
-            assert!(told.elapsed() < Duration::from_secs(10), "{backend:?}: still accepting connections");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        std::thread::sleep(Duration::from_millis(300));
-        assert!(child.try_wait().unwrap().is_none(), "{backend:?}: it waits for the request in flight");
-        stream.write_all(rest.as_bytes()).unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        assert!(answer.starts_with("HTTP/1.1 201"), "{backend:?}: {answer}");
-        let status = exit_status(&mut child, Duration::from_secs(30));
-        assert!(status.success(), "{backend:?}: {status:?}");
-
-        let mut conn = pool(&database).get().unwrap();
-        let stored: Vec<String> = strumpavtal::db::schema::organisations::table
-            .select(strumpavtal::db::schema::organisations::name)
-            .load(&mut conn)
-            .unwrap();
-        assert_eq!(stored, ["Ånge kommun"], "{backend:?}");
-    }
 }
 
 /// An SMTP server (aiosmtpd) that takes `delay` to accept each message and
