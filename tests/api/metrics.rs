@@ -1,17 +1,17 @@
 //! Operations (docs/operations.md): `GET /metrics` counts what happened,
 //! `log.format = "json"` writes JSON lines, and SIGTERM stops the real
-//! binary gracefully — a request in flight is answered and an e-mail being
-//! sent is recorded as sent, nothing left `sending`.
+//! binary gracefully — an e-mail being sent is recorded as sent, nothing
+//! left `sending`.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use diesel::{QueryDsl, RunQueryDsl};
+use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use strumpavtal::access::{Role, users};
+use strumpavtal::access::Role;
 use strumpavtal::db::DbPool;
 use strumpavtal::email::outbox::{self, NewEmail};
 
