@@ -137,6 +137,29 @@ pub struct EmailSettings {
     pub senders: usize,
 }
 
+impl EmailSettings {
+    /// How long a worker holds an e-mail it is sending.
+    pub fn lease(&self) -> chrono::Duration {
+        duration(self.lease_seconds)
+    }
+
+    /// The first retry's delay.
+    pub fn first_backoff(&self) -> chrono::Duration {
+        duration(self.backoff_seconds)
+    }
+
+    /// How long a summary waits for more changes to fold into it.
+    pub fn coalesce(&self) -> chrono::Duration {
+        duration(self.coalesce_seconds)
+    }
+}
+
+/// Seconds as a duration, to the millisecond. `validate` keeps these
+/// settings between 0 and a day, so the milliseconds fit.
+fn duration(seconds: f64) -> chrono::Duration {
+    chrono::Duration::milliseconds((seconds * 1000.0).round() as i64)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EmailTransport {

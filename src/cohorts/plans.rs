@@ -90,6 +90,27 @@ pub struct PlanSummary {
     pub solve_ms: i64,
 }
 
+impl PlanSummary {
+    /// The summary of a plan that placed nothing, which is trivially optimal;
+    /// each course's plan is added to it.
+    pub fn empty(solve_ms: i64) -> Self {
+        PlanSummary {
+            firm_seats_requested: 0,
+            firm_seats_placed: 0,
+            extra_seats_used: 0,
+            cohorts: 0,
+            total_cost_ore: Ore::ZERO,
+            standalone_cost_ore: Ore::ZERO,
+            savings_ore: Ore::ZERO,
+            optimal: true,
+            seats_and_cost_optimal: true,
+            firm_seats_gap: 0,
+            cost_gap_ore: Ore::ZERO,
+            solve_ms,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = plans)]
 struct PlanRecord {
@@ -402,20 +423,7 @@ fn store(
 }
 
 fn summarise(problems: &[CourseProblem], plans: &[CoursePlan], solve_ms: i64) -> PlanSummary {
-    let mut summary = PlanSummary {
-        firm_seats_requested: 0,
-        firm_seats_placed: 0,
-        extra_seats_used: 0,
-        cohorts: 0,
-        total_cost_ore: Ore::ZERO,
-        standalone_cost_ore: Ore::ZERO,
-        savings_ore: Ore::ZERO,
-        optimal: true,
-        seats_and_cost_optimal: true,
-        firm_seats_gap: 0,
-        cost_gap_ore: Ore::ZERO,
-        solve_ms,
-    };
+    let mut summary = PlanSummary::empty(solve_ms);
     for (problem, plan) in problems.iter().zip(plans) {
         let course = problem.course;
         summary.firm_seats_requested += problem.needs.iter().map(|n| i64::from(n.seats)).sum::<i64>();

@@ -61,9 +61,9 @@ pub struct CourseFacts {
 }
 
 impl CourseFacts {
+    /// Swedish "hp" in both languages, as the university writes it.
     fn credits(&self) -> String {
-        let (whole, tenths) = (self.credits_tenths / 10, self.credits_tenths % 10);
-        if tenths == 0 { format!("{whole} hp") } else { format!("{whole},{tenths} hp") }
+        format!("{} hp", credits(Lang::Sv, self.credits_tenths))
     }
 
     fn headline(&self) -> String {
@@ -397,6 +397,17 @@ fn finish(lang: Lang, subject: String, body: Markup, mut text: String) -> Render
     Rendered { subject, html: html.into_string(), text }
 }
 
+/// Credits as people write them: "7,5" in Swedish, "7.5" in English; whole
+/// credits without decimals.
+pub fn credits(lang: Lang, tenths: i32) -> String {
+    let (whole, tenth) = (tenths / 10, tenths % 10);
+    match (tenth, lang) {
+        (0, _) => whole.to_string(),
+        (_, Lang::Sv) => format!("{whole},{tenth}"),
+        (_, Lang::En) => format!("{whole}.{tenth}"),
+    }
+}
+
 /// The rule's short name, as e-mails and pages show it.
 pub fn rule_name(lang: Lang, rule: SplitRule) -> &'static str {
     match rule {
@@ -442,6 +453,24 @@ pub fn kind_name(lang: Lang, kind: LineKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_rule_has_a_name_and_a_sentence_in_both_languages() {
+        for rule in SplitRule::ALL {
+            for lang in [Lang::Sv, Lang::En] {
+                assert!(!rule_name(lang, rule).is_empty());
+                assert!(rule_explained(lang, rule).ends_with('.'));
+            }
+            assert_ne!(rule_explained(Lang::Sv, rule), rule_explained(Lang::En, rule));
+        }
+    }
+
+    #[test]
+    fn credits_are_written_as_people_write_them() {
+        assert_eq!(credits(Lang::Sv, 75), "7,5");
+        assert_eq!(credits(Lang::En, 75), "7.5");
+        assert_eq!(credits(Lang::Sv, 30), "3");
+    }
 
     fn course() -> CourseFacts {
         CourseFacts {

@@ -67,10 +67,6 @@ fn course_facts(conn: &mut DbConnection, record: &CohortRecord) -> Result<Course
     })
 }
 
-fn delay(settings: &EmailSettings) -> Duration {
-    Duration::milliseconds((settings.coalesce_seconds * 1000.0).round() as i64)
-}
-
 /// The outbox row of a rendered e-mail about `cohort` to `organisation`.
 fn new_email(
     key: String,
@@ -143,7 +139,7 @@ pub fn enrolment_summaries(
         let mail = messages::enrolment(person.lang, &enrolment);
         let key = format!("enrolment:{cohort}:{org}:{cause}");
         let email = new_email(key, "enrolment_summary", (*org, cohort), &person.coordinator_email, mail);
-        outbox::enqueue(conn, NewEmail { coalesce_key: about(cohort, *org), ..email }, delay(settings))?;
+        outbox::enqueue(conn, NewEmail { coalesce_key: about(cohort, *org), ..email }, settings.coalesce())?;
     }
     Ok(())
 }

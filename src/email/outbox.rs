@@ -33,6 +33,9 @@ pub enum OutboxStatus {
 }
 
 impl OutboxStatus {
+    /// The statuses of e-mails not yet done; `sent` only grows.
+    pub const OPEN: [OutboxStatus; 3] = [OutboxStatus::Queued, OutboxStatus::Sending, OutboxStatus::Failed];
+
     pub fn as_str(self) -> &'static str {
         match self {
             OutboxStatus::Queued => "queued",
@@ -228,7 +231,7 @@ pub fn backoff(first: Duration, attempts: i32) -> Duration {
 /// How many e-mails are queued, being sent, or failed (for `/metrics`).
 /// The `(status, due_at)` index answers it without reading sent e-mails.
 pub fn depth(conn: &mut DbConnection) -> Result<Vec<(OutboxStatus, i64)>, AppError> {
-    let open = [OutboxStatus::Queued, OutboxStatus::Sending, OutboxStatus::Failed].map(OutboxStatus::as_str);
+    let open = OutboxStatus::OPEN.map(OutboxStatus::as_str);
     let rows: Vec<(String, i64)> = email_outbox::table
         .filter(email_outbox::status.eq_any(open))
         .group_by(email_outbox::status)

@@ -61,7 +61,7 @@ pub async fn send_due(
     settings: &EmailSettings,
     stop: &watch::Receiver<bool>,
 ) -> Result<usize, AppError> {
-    let lease = seconds(settings.lease_seconds);
+    let lease = settings.lease();
     let mut tried = 0;
     while !stopped(stop)
         && let Some(email) = db::run(pool, move |conn| outbox::claim_next(conn, lease)).await?
@@ -85,7 +85,7 @@ async fn record(
     outcome: Result<(), String>,
     settings: &EmailSettings,
 ) -> Result<(), AppError> {
-    let (max_attempts, first_backoff) = (settings.max_attempts, seconds(settings.backoff_seconds));
+    let (max_attempts, first_backoff) = (settings.max_attempts, settings.first_backoff());
     match outcome {
         Ok(()) => {
             // The address is personal data: the id finds it in the outbox.
@@ -97,9 +97,4 @@ async fn record(
             db::run(pool, move |conn| outbox::mark_failed(conn, &email, &error, max_attempts, first_backoff)).await
         }
     }
-}
-
-fn seconds(value: f64) -> chrono::Duration {
-    // Settings keep these between 0 and a day, so the milliseconds fit.
-    chrono::Duration::milliseconds((value * 1000.0).round() as i64)
 }

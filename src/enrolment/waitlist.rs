@@ -162,8 +162,7 @@ pub fn promote(
         });
         match taken {
             Ok(()) => {}
-            Err(AppError::Internal(error)) => return Err(AppError::Internal(error)),
-            Err(AppError::Unavailable(error)) => return Err(AppError::Unavailable(error)),
+            Err(error @ (AppError::Internal(_) | AppError::Unavailable(_))) => return Err(error),
             Err(other) => {
                 tracing::info!(cohort = %cohort, entry = %first.id, reason = %other, "a waitlisted join keeps waiting");
                 return Ok(());

@@ -28,10 +28,6 @@ const PLAN_BUCKETS: [f64; 12] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.
 /// one value, so scanners cannot grow the number of series.
 pub const UNMATCHED: &str = "unmatched";
 
-/// The outbox statuses whose e-mails are not done; `sent` only grows.
-pub const OUTBOX_DEPTH_STATUSES: [OutboxStatus; 3] =
-    [OutboxStatus::Queued, OutboxStatus::Sending, OutboxStatus::Failed];
-
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     method: &'static str,
@@ -129,7 +125,7 @@ impl Metrics {
     pub fn set_outbox_depth(&self, counts: Option<&[(OutboxStatus, i64)]>) {
         self.outbox_depth.clear();
         let Some(counts) = counts else { return };
-        for status in OUTBOX_DEPTH_STATUSES {
+        for status in OutboxStatus::OPEN {
             let n = counts.iter().find(|(s, _)| *s == status).map_or(0, |(_, n)| *n);
             self.outbox_depth.get_or_create(&StatusLabels { status: status.as_str() }).set(n);
         }

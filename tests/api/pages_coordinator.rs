@@ -11,15 +11,21 @@ use serde_json::{Value, json};
 use strumpavtal::access::{Caller, Role};
 use strumpavtal::email::outbox::{self, NewEmail, OutboxFilter, OutboxStatus};
 use strumpavtal::ids::UserId;
-use strumpavtal::money::Ore;
 use strumpavtal::registry::term::Term;
 
 use crate::helpers::{ANGE, SUNDSVALL, TestApp, answer, term, three_municipalities};
 use crate::page_client::{PageClient, location};
 
-/// An amount as the pages write it: "75 000,00 kr".
+/// An amount as the pages should write it: "75 000,00 kr", with no-break
+/// spaces. Written here from the rule, not with `Ore`'s own formatting, so
+/// that a broken format fails the assertions.
 fn kr(ore: i64) -> String {
-    Ore(ore).to_string()
+    assert!(ore >= 0, "the expected amounts here are not negative");
+    let kronor = (ore / 100).to_string();
+    let first = kronor.len() % 3;
+    let mut groups: Vec<&str> = if first > 0 { vec![&kronor[..first]] } else { Vec::new() };
+    groups.extend((first..kronor.len()).step_by(3).map(|i| &kronor[i..i + 3]));
+    format!("{},{:02}\u{a0}kr", groups.join("\u{a0}"), ore % 100)
 }
 
 /// "VT 2027" for the `n`th term from the first that has not begun.

@@ -287,7 +287,7 @@ async fn fifty_concurrent_joins_never_overbook_the_last_three_seats() {
         assert_eq!((won, waiting), (3, 47), "{:?}: {statuses:?}", app.backend);
         let line = app.list(&format!("/api/v1/cohorts/{id}/waitlist")).await;
         let positions: Vec<i64> = line.iter().map(|e| e["position"].as_i64().unwrap()).collect();
-        assert_eq!(positions, (1..=47).collect::<Vec<_>>(), "in order of arrival");
+        assert_eq!(positions, (1..=47).collect::<Vec<_>>(), "positions 1 to 47, without gaps");
         let (_, cohort) = answer(app.get(&format!("/api/v1/cohorts/{id}")).await).await;
         assert_eq!((cohort["firm_seats"].as_i64(), cohort["open_seats"].as_i64()), (Some(5), Some(0)));
         let seats: i64 = cohort["allocations"].as_array().unwrap().iter().map(|a| a["seats"].as_i64().unwrap()).sum();

@@ -8,6 +8,7 @@ use super::signed_in::SignedIn;
 use crate::cohorts::CohortStatus;
 use crate::error::{AppError, FieldErrors};
 use crate::money::Ore;
+use crate::registry::term::Term;
 
 /// An amount as `12 345,50 kr`, never broken across lines.
 pub fn money(amount: Ore) -> Markup {
@@ -17,6 +18,11 @@ pub fn money(amount: Ore) -> Markup {
 /// A right-aligned table cell with an amount.
 pub fn money_cell(amount: Ore) -> Markup {
     html! { td class="num" { (amount) } }
+}
+
+/// A term code as people read it ("VT 2027"); an unreadable code as stored.
+pub fn term_name(code: &str) -> String {
+    Term::parse(code).map_or_else(|_| code.to_owned(), Term::display_name)
 }
 
 /// The hidden field every signed-in form carries.
@@ -167,6 +173,13 @@ pub fn downloads(lang: Lang, base: &str, query: &str) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terms_read_as_people_say_them_and_odd_codes_stay() {
+        assert_eq!(term_name("VT2027"), "VT 2027");
+        assert_eq!(term_name("HT2026"), "HT 2026");
+        assert_eq!(term_name("vår"), "vår");
+    }
 
     #[test]
     fn money_is_shown_in_swedish_kronor() {

@@ -40,11 +40,20 @@ pub async fn home(state: web::Data<AppState>, signed_in: SignedIn) -> Result<Htt
         // An organisation or finance user without an organisation has nothing to see.
         return Ok(signed_in.ok(lang.pick("Start", "Home"), signed_in_as(lang, &caller)));
     };
-    let (organisation, ledgers) =
-        signed_in.run(&state, move |conn, caller| organisations::load(conn, caller, own)).await?;
+    // A finance user's start page shows only links; its budgets are on /agreements.
+    let finance = caller.role == Role::Finance;
+    let (organisation, ledgers) = signed_in
+        .run(&state, move |conn, caller| {
+            if finance {
+                Ok((crate::registry::organisations::find(conn, own)?, Vec::new()))
+            } else {
+                organisations::load(conn, caller, own)
+            }
+        })
+        .await?;
     let body = html! {
         (signed_in_as(lang, &caller))
-        @if caller.role == Role::Finance {
+        @if finance {
             ul {
                 li { a href="/invoicing" { (lang.pick("Fakturaunderlag per period, att ladda ner", "Invoicing by period, to download")) } }
                 li { a href="/agreements" { (lang.pick("Avtalen och deras budget", "The agreements and their budgets")) } }

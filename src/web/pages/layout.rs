@@ -83,7 +83,7 @@ pub fn page(lang: Lang, title: &str, signed_in: Option<&SignedIn>, body: Markup)
                         a href={ "/language/" (other) } lang=(other) { (other_label) }
                         @if let Some(signed_in) = signed_in {
                             form method="post" action="/logout" {
-                                input type="hidden" name="csrf_token" value=(signed_in.session.csrf_token);
+                                (super::components::csrf_field(signed_in))
                                 span { (signed_in.session.caller.email) }
                                 " "
                                 button type="submit" class="link" { (lang.pick("Logga ut", "Sign out")) }

@@ -10,13 +10,14 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::super::components::{cohort_badge, money, money_cell};
+use super::super::coordinator::outbox::badge as outbox_badge;
 use super::super::layout::Lang;
 use super::super::signed_in::{PageError, SignedIn};
 use super::split_table::{self, names_of};
 use super::{notice, price_chart, rule_explained, rule_name, term_name};
 use crate::cohorts::splits::{self, SplitChange, SplitVersionView};
 use crate::cohorts::{self, CohortStatus, CohortView};
-use crate::email::outbox::{self, OutboxFilter, OutboxStatus, OutboxView};
+use crate::email::outbox::{self, OutboxFilter, OutboxView};
 use crate::enrolment::participants::{self, CohortParticipants};
 use crate::error::AppError;
 use crate::ids::CohortId;
@@ -352,15 +353,6 @@ fn invoicing(lang: Lang, view: &CohortView, lines: &[InvoicingLine]) -> Markup {
     }
 }
 
-fn email_badge(lang: Lang, status: OutboxStatus) -> Markup {
-    let (class, label) = match status {
-        OutboxStatus::Sent => ("sent", lang.pick("Skickat", "Sent")),
-        OutboxStatus::Queued | OutboxStatus::Sending => ("waiting", lang.pick("Väntar", "Waiting")),
-        OutboxStatus::Failed => ("failed", lang.pick("Misslyckades", "Failed")),
-    };
-    html! { span class={ "badge " (class) } { (label) } }
-}
-
 fn emails_section(lang: Lang, emails: &[OutboxView]) -> Markup {
     html! {
         h2 { (lang.pick("Utskick om kurstillfället", "E-mails about the cohort")) }
@@ -380,7 +372,7 @@ fn emails_section(lang: Lang, emails: &[OutboxView]) -> Markup {
                             tr {
                                 td { (e.to) }
                                 th scope="row" { (e.subject) }
-                                td { (email_badge(lang, e.status)) }
+                                td { (outbox_badge(lang, e.status)) }
                                 td { (e.created_at.format("%Y-%m-%d %H:%M")) }
                             }
                         }

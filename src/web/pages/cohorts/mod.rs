@@ -22,8 +22,8 @@ mod split_table;
 use actix_web::web;
 use maud::{Markup, html};
 
+use super::components::term_name;
 pub(super) use crate::email::messages::{rule_explained, rule_name};
-use crate::registry::term::Term;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/plans").route(web::get().to(plans::index)).route(web::post().to(plans::run)))
@@ -48,37 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// A term code as people read it ("VT 2027"); an unreadable code as stored.
-fn term_name(code: &str) -> String {
-    Term::parse(code).map_or_else(|_| code.to_owned(), Term::display_name)
-}
-
 /// A short message about what just happened, above a page.
 fn notice(text: &str) -> Markup {
     html! { div class="notice" role="status" { p { (text) } } }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::splitting::SplitRule;
-    use crate::web::pages::layout::Lang;
-
-    #[test]
-    fn terms_read_as_people_say_them_and_odd_codes_stay() {
-        assert_eq!(term_name("VT2027"), "VT 2027");
-        assert_eq!(term_name("HT2026"), "HT 2026");
-        assert_eq!(term_name("vår"), "vår");
-    }
-
-    #[test]
-    fn every_rule_has_a_name_and_a_sentence_in_both_languages() {
-        for rule in SplitRule::ALL {
-            for lang in [Lang::Sv, Lang::En] {
-                assert!(!rule_name(lang, rule).is_empty());
-                assert!(rule_explained(lang, rule).ends_with('.'));
-            }
-            assert_ne!(rule_explained(Lang::Sv, rule), rule_explained(Lang::En, rule));
-        }
-    }
 }

@@ -4,22 +4,11 @@
 use actix_web::{HttpResponse, web};
 use maud::html;
 
+use crate::email::messages::credits;
 use crate::registry::courses::{self, Course};
 use crate::web::AppState;
 use crate::web::pages::components::money_cell;
-use crate::web::pages::layout::Lang;
 use crate::web::pages::signed_in::{PageError, SignedIn};
-
-/// Credits as people write them: "7,5" in Swedish, "7.5" in English; whole
-/// credits without decimals.
-pub fn credits(lang: Lang, tenths: i32) -> String {
-    let (whole, tenth) = (tenths / 10, tenths % 10);
-    match (tenth, lang) {
-        (0, _) => whole.to_string(),
-        (_, Lang::Sv) => format!("{whole},{tenth}"),
-        (_, Lang::En) => format!("{whole}.{tenth}"),
-    }
-}
 
 /// GET /courses (anyone signed in).
 pub async fn list(state: web::Data<AppState>, signed_in: SignedIn) -> Result<HttpResponse, PageError> {
@@ -63,16 +52,4 @@ pub async fn list(state: web::Data<AppState>, signed_in: SignedIn) -> Result<Htt
         }
     };
     Ok(signed_in.ok(lang.pick("Kurser", "Courses"), body))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credits_are_written_as_people_write_them() {
-        assert_eq!(credits(Lang::Sv, 75), "7,5");
-        assert_eq!(credits(Lang::En, 75), "7.5");
-        assert_eq!(credits(Lang::Sv, 30), "3");
-    }
 }

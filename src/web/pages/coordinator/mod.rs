@@ -8,7 +8,7 @@ mod catalogue;
 pub mod dashboard;
 mod heat_map;
 pub mod organisations;
-mod outbox;
+pub(super) mod outbox;
 
 use actix_web::web;
 

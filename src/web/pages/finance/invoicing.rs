@@ -5,6 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentDisposition;
 use actix_web::{HttpResponse, web};
+use chrono::NaiveDate;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -17,7 +18,7 @@ use crate::invoicing::invoice::{self, PeriodQuery};
 use crate::invoicing::line::{Invoicing, InvoicingLine, InvoicingTotals};
 use crate::registry::organisations::{self, Organisation};
 use crate::web::AppState;
-use crate::web::pages::components::{FormErrors, downloads, money_cell};
+use crate::web::pages::components::{FormErrors, downloads, money_cell, term_name};
 use crate::web::pages::layout::Lang;
 use crate::web::pages::signed_in::{PageError, SignedIn};
 
@@ -100,10 +101,12 @@ pub async fn page(
         return Ok(signed_in.ok(title, choose_organisation(lang, &all)));
     };
     let (status, body) = match load(&state, &signed_in, organisation, query.period()).await? {
-        Found::Lines(invoicing) => (StatusCode::OK, lines_page(&signed_in, &query, organisation, &invoicing)),
+        Found::Lines(invoicing) => {
+            (StatusCode::OK, lines_page(&signed_in, &query, organisation, &invoicing, state.today()))
+        }
         Found::BadPeriod(errors) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            html! { (errors.summary(lang)) (period_form(&signed_in, &query, organisation, &errors)) },
+            html! { (errors.summary(lang)) (period_form(&signed_in, &query, organisation, &errors, state.today())) },
         ),
     };
     Ok(signed_in.page(status, title, body))
@@ -126,9 +129,9 @@ fn period_form(
     query: &InvoicingQuery,
     organisation: OrganisationId,
     errors: &FormErrors,
+    today: NaiveDate,
 ) -> Markup {
     let lang = signed_in.lang;
-    let today = chrono::Local::now().date_naive();
     html! {
         form method="get" action="/invoicing" {
             @if signed_in.caller().is_coordinator() {
@@ -170,6 +173,7 @@ fn lines_page(
     query: &InvoicingQuery,
     organisation: OrganisationId,
     invoicing: &Invoicing,
+    today: NaiveDate,
 ) -> Markup {
     let lang = signed_in.lang;
     let mut rules: Vec<_> = invoicing.lines.iter().map(|l| l.split_rule).collect();
@@ -177,7 +181,7 @@ fn lines_page(
     rules.dedup();
     html! {
         p { strong { (invoicing.organisation_name) } " (" (invoicing.org_number) "), " (period_text(lang, invoicing)) "." }
-        (period_form(signed_in, query, organisation, &FormErrors::new()))
+        (period_form(signed_in, query, organisation, &FormErrors::new(), today))
         @if invoicing.lines.is_empty() {
             p class="notice" { (lang.pick("Inga fakturarader under perioden.", "No invoicing lines in the period.")) }
         } @else {
@@ -256,7 +260,7 @@ fn lines_table(lang: Lang, invoicing: &Invoicing) -> Markup {
                         tr {
                             td { (line.invoiced_on) }
                             td { a href={ "/cohorts/" (line.cohort_id) } { (line.course_code) " " (line.course_title) } }
-                            td { (crate::registry::term::Term::parse(&line.term).map_or(line.term.clone(), |t| t.display_name())) }
+                            td { (term_name(&line.term)) }
                             td { (line.agreement_reference) }
                             td { (kind_name(lang, line.kind)) }
                             td class="num" { (line.seats) }

@@ -15,10 +15,10 @@ use actix_web::web;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::components::term_name;
 use super::layout::Lang;
 use super::signed_in::{PageError, SignedIn};
 use crate::access::Role;
-use crate::registry::term::Term;
 
 /// The largest upload read at all; the service's own import limit (smaller)
 /// is checked by the page, which can then say so beside the file field.
@@ -76,11 +76,6 @@ fn require_needs_keeper(signed_in: &SignedIn) -> Result<(), PageError> {
         Role::Organisation | Role::Admin | Role::Coordinator => Ok(()),
         Role::Finance => Err(PageError::Forbidden(signed_in.lang)),
     }
-}
-
-/// A term code as people read it ("VT 2027"); what was stored, if unreadable.
-fn term_name(code: &str) -> String {
-    Term::parse(code).map_or_else(|_| code.to_owned(), Term::display_name)
 }
 
 /// A window of terms: "VT 2027 – HT 2027", or one term when both ends agree.

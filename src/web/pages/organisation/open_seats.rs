@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use actix_web::ResponseError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
@@ -378,18 +379,10 @@ pub async fn join(
         }
         Err(AppError::OverBudget(shortfalls)) => Ok(over_budget(&signed_in, id, &shortfalls)),
         Err(error) => {
-            let status = refusal_status(&error);
+            let status = error.status_code();
             let errors = FormErrors::from_refusal(&error).ok_or_else(|| signed_in.fail(error))?;
             render(&state, &signed_in, id, &form, &errors, status).await
         }
-    }
-}
-
-/// A refusal is 409 when the seats went meanwhile, 422 for a bad value.
-fn refusal_status(error: &AppError) -> StatusCode {
-    match error {
-        AppError::Conflict { .. } => StatusCode::CONFLICT,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

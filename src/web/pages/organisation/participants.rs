@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use actix_web::ResponseError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
@@ -17,7 +18,6 @@ use super::{Lang, NoticeQuery, term_name, whole};
 use crate::access::Role;
 use crate::cohorts::{self, CohortStatus, CohortView};
 use crate::enrolment::participants::{self, CohortParticipants, ParticipantInput, ParticipantView, RemoveQuery};
-use crate::error::AppError;
 use crate::ids::{AgreementId, CohortId, OrganisationId, ParticipantId};
 use crate::registry::agreements;
 use crate::web::AppState;
@@ -205,14 +205,6 @@ fn roster_body(signed_in: &SignedIn, roster: &Roster, form: &AddForm, errors: &F
     }
 }
 
-/// A refusal is 409 when the cohort's state is in the way, 422 for a bad value.
-fn refusal_status(error: &AppError) -> StatusCode {
-    match error {
-        AppError::Conflict { .. } => StatusCode::CONFLICT,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    }
-}
-
 pub async fn add(
     state: web::Data<AppState>,
     signed_in: SignedIn,
@@ -237,7 +229,7 @@ pub async fn add(
             match added {
                 Ok(_) => return Ok(see_other(&format!("/cohorts/{id}/participants?notice=added"))),
                 Err(error) => {
-                    let status = refusal_status(&error);
+                    let status = error.status_code();
                     (FormErrors::from_refusal(&error).ok_or_else(|| signed_in.fail(error))?, status)
                 }
             }
@@ -343,7 +335,7 @@ pub async fn remove(
     match removed {
         Ok(_) => Ok(see_other(&format!("/cohorts/{id}/participants?notice=removed"))),
         Err(error) => {
-            let status = refusal_status(&error);
+            let status = error.status_code();
             if FormErrors::from_refusal(&error).is_none() {
                 return Err(signed_in.fail(error));
             }
