@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `backup`, `user add`, `bench plan`.
+//! The command line: `serve`, `migrate`, `backup`, `user add`, `bench …`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::access::{Role, passwords, users};
 use crate::config::Settings;
-use crate::db::{self, DbPool};
+use crate::db;
 use crate::registry::demo;
 use crate::startup::Application;
 
@@ -45,6 +45,10 @@ pub enum BenchCommand {
     Plan(crate::bench::PlanArgs),
     /// Time the outbox worker delivering e-mail against a bare lettre loop.
     Email(crate::bench::email::EmailArgs),
+    /// Fill the configured (empty) database for the load test, bench/load.py.
+    Seed(crate::bench::load::SeedArgs),
+    /// Serve the load test's baseline: one row read through the same pool.
+    Baseline(crate::bench::load::BaselineArgs),
 }
 
 #[derive(Debug, Args)]
@@ -86,19 +90,11 @@ pub fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     Settings::load(cli.config.as_deref())
 }
 
-fn open(settings: &Settings) -> anyhow::Result<DbPool> {
-    db::connect(
-        &settings.database.url,
-        settings.database.pool_size,
-        Duration::from_millis(settings.database.busy_timeout_ms),
-    )
-}
-
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(settings, args).await,
         Command::Migrate => {
-            let pool = open(&settings)?;
+            let pool = db::open(&settings.database)?;
             println!("migrations applied; {} is up to date", db::redact(&settings.database.url));
             drop(pool);
             Ok(())
@@ -119,7 +115,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             } else {
                 None
             };
-            let pool = open(&settings)?;
+            let pool = db::open(&settings.database)?;
             let mut conn = pool.get()?;
             let new =
                 users::NewUser { email: &args.email, role: args.role, organisation: args.organisation.as_deref() };
@@ -139,11 +135,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Plan(args)) => crate::bench::plan(settings, args),
         Command::Bench(BenchCommand::Email(args)) => crate::bench::email::email(settings, args).await,
+        Command::Bench(BenchCommand::Seed(args)) => crate::bench::load::seed(&settings, &args),
+        Command::Bench(BenchCommand::Baseline(args)) => crate::bench::load::baseline(settings, args).await,
     }
 }
 
 async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
-    let pool = open(&settings)?;
+    let pool = db::open(&settings.database)?;
     if args.demo {
         let mut conn = pool.get()?;
         let today = chrono::Local::now().date_naive();

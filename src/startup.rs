@@ -37,11 +37,7 @@ pub struct Application {
 impl Application {
     /// Opens the database (applying migrations) and binds `server.bind`.
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = db::connect(
-            &settings.database.url,
-            settings.database.pool_size,
-            Duration::from_millis(settings.database.busy_timeout_ms),
-        )?;
+        let pool = db::open(&settings.database)?;
         Self::build_with_pool(settings, pool)
     }
 

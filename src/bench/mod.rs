@@ -1,5 +1,6 @@
-//! Benchmarks run from the command line: `strumpavtal bench plan` (issue 3)
-//! and `strumpavtal bench email` (in `email`).
+//! Benchmarks run from the command line: `strumpavtal bench plan` (issue 3),
+//! `strumpavtal bench email` (in `email`), and `bench seed` and `bench
+//! baseline` for the load test of `bench/load.py` (in `load`).
 //!
 //! It generates the national data set of [`national`], loads it into a fresh
 //! database (a temporary SQLite file, or a database it creates on a
@@ -22,6 +23,7 @@
 //! PostgreSQL database `strumpavtal_bench_*` to drop by hand).
 
 pub mod email;
+pub mod load;
 pub mod national;
 
 use std::io::{Read, Write};

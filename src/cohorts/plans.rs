@@ -474,28 +474,7 @@ pub fn get(conn: &mut DbConnection, caller: &Caller, id: PlanId, vat: VatRate) -
         .select(CohortRecord::as_select())
         .load(conn)?;
     let cohorts = load_views(conn, records, vat)?;
-    type UnplacedRow = (NeedId, AgreementId, OrganisationId, String, i32, String, Option<String>, Option<i32>);
-    let unplaced =
-        plan_unplaced::table
-            .inner_join(needs::table.inner_join(agreements::table).inner_join(courses::table))
-            .filter(plan_unplaced::plan_id.eq(id))
-            .order(plan_unplaced::id)
-            .select((
-                plan_unplaced::need_id,
-                needs::agreement_id,
-                agreements::organisation_id,
-                courses::code,
-                plan_unplaced::seats,
-                plan_unplaced::reason,
-                plan_unplaced::term,
-                plan_unplaced::missing_seats,
-            ))
-            .load::<UnplacedRow>(conn)?
-            .into_iter()
-            .map(|(need_id, agreement_id, organisation_id, course_code, seats, reason, term, missing_seats)| {
-                UnplacedView { need_id, agreement_id, organisation_id, course_code, seats, reason, term, missing_seats }
-            })
-            .collect();
+    let unplaced = unplaced(conn, caller, id)?;
     Ok(PlanView {
         id: plan.id,
         created_at: plan.created_at,
@@ -517,4 +496,39 @@ pub fn get(conn: &mut DbConnection, caller: &Caller, id: PlanId, vat: VatRate) -
             solve_ms: plan.solve_ms,
         },
     })
+}
+
+/// The firm seats a stored plan left unplaced, and why (coordinators and
+/// admins): what the overview needs of a plan, without its cohorts.
+pub fn unplaced(conn: &mut DbConnection, caller: &Caller, id: PlanId) -> Result<Vec<UnplacedView>, AppError> {
+    caller.require_coordinator("read plans")?;
+    type UnplacedRow = (NeedId, AgreementId, OrganisationId, String, i32, String, Option<String>, Option<i32>);
+    let rows = plan_unplaced::table
+        .inner_join(needs::table.inner_join(agreements::table).inner_join(courses::table))
+        .filter(plan_unplaced::plan_id.eq(id))
+        .order(plan_unplaced::id)
+        .select((
+            plan_unplaced::need_id,
+            needs::agreement_id,
+            agreements::organisation_id,
+            courses::code,
+            plan_unplaced::seats,
+            plan_unplaced::reason,
+            plan_unplaced::term,
+            plan_unplaced::missing_seats,
+        ))
+        .load::<UnplacedRow>(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(need_id, agreement_id, organisation_id, course_code, seats, reason, term, missing_seats)| UnplacedView {
+            need_id,
+            agreement_id,
+            organisation_id,
+            course_code,
+            seats,
+            reason,
+            term,
+            missing_seats,
+        })
+        .collect())
 }

@@ -177,6 +177,11 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
+/// Opens a pool on the configured database and applies pending migrations.
+pub fn open(settings: &crate::config::DatabaseSettings) -> anyhow::Result<DbPool> {
+    connect(&settings.url, settings.pool_size, Duration::from_millis(settings.busy_timeout_ms))
+}
+
 /// Opens a pool and applies pending migrations.
 pub fn connect(url: &str, pool_size: u32, busy_timeout: Duration) -> anyhow::Result<DbPool> {
     let target = DatabaseTarget::parse(url).map_err(anyhow::Error::msg)?;
@@ -230,14 +235,31 @@ pub fn checkout(pool: &DbPool) -> Result<r2d2::PooledConnection<ConnectionManage
     }
 }
 
-/// Applies the pending migrations of the connection's backend; returns how many ran.
+/// The key of the PostgreSQL advisory lock held while migrations run:
+/// "STRUMM" (the planner's locks in `cohorts::locks` use other keys).
+const MIGRATING: i64 = 0x5354_5255_4d4d;
+
+/// Applies the pending migrations of the connection's backend; returns how
+/// many ran. Servers started together on a new database would each see the
+/// same migrations pending and race to apply them, and all but one would
+/// fail to start; under a lock the others wait, then find none pending.
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
-    let applied = match conn {
-        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    let failed = |e| anyhow::anyhow!("migration failed: {e}");
+    match conn {
+        DbConnection::Postgres(c) => {
+            // A session lock: it outlives each migration's own transaction,
+            // and ends with the connection if the process dies.
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATING})")).execute(c)?;
+            let applied = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|done| done.len()).map_err(failed);
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATING})")).execute(c)?;
+            applied
+        }
+        // SQLite's write lock for the whole run; each migration's own
+        // transaction becomes a savepoint inside it.
+        DbConnection::Sqlite(c) => c.immediate_transaction(|c| {
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|done| done.len()).map_err(failed)
+        }),
     }
-    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    Ok(applied.len())
 }
 
 /// A database URL without its password, for messages and logs.

@@ -148,9 +148,14 @@ pub struct DemandFilter {
 type OpenNeedRow =
     (NeedId, AgreementId, OrganisationId, String, bool, String, String, i32, i32, i32, i32, String, String);
 
-/// The open needs of agreements active on `today`.
-pub fn load_open_needs(conn: &mut DbConnection, today: NaiveDate) -> Result<Vec<OpenNeed>, AppError> {
-    let rows = needs::table
+/// The open needs of agreements active on `today`, of one course if given
+/// (its code as stored: trimmed, in capitals).
+pub fn load_open_needs(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    course_code: Option<&str>,
+) -> Result<Vec<OpenNeed>, AppError> {
+    let mut query = needs::table
         .inner_join(agreements::table.inner_join(organisations::table))
         .inner_join(courses::table)
         .filter(needs::status.eq(OPEN))
@@ -172,7 +177,13 @@ pub fn load_open_needs(conn: &mut DbConnection, today: NaiveDate) -> Result<Vec<
             needs::latest_term,
         ))
         .order(needs::id)
-        .load::<OpenNeedRow>(conn)?;
+        .into_boxed();
+    // In the query, not after it: one course's demand reads that course's
+    // needs only, not the whole country's.
+    if let Some(code) = course_code {
+        query = query.filter(courses::code.eq(code.to_owned()));
+    }
+    let rows = query.load::<OpenNeedRow>(conn)?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
@@ -208,10 +219,8 @@ pub fn demand(
         None => None,
     };
     let code_filter = filter.course_code.as_deref().map(|c| c.trim().to_ascii_uppercase());
-    let mut rows = aggregate(&load_open_needs(conn, today)?, Term::first_not_begun(today));
-    rows.retain(|row| {
-        code_filter.as_deref().is_none_or(|c| c == row.course_code) && term_filter.is_none_or(|t| t == row.term)
-    });
+    let mut rows = aggregate(&load_open_needs(conn, today, code_filter.as_deref())?, Term::first_not_begun(today));
+    rows.retain(|row| term_filter.is_none_or(|t| t == row.term));
     if let Some(own) = scope {
         for row in &mut rows {
             row.needs.retain(|n| n.organisation_id == own);

@@ -211,3 +211,29 @@ async fn joins_on_two_servers_never_overbook() {
         assert_eq!(number(&app, &joined_rows), 4, "{backend:?}");
     }
 }
+
+/// Servers started together on a new database all start: the migrations
+/// run once, under a lock, instead of racing to create the same tables.
+#[tokio::test]
+async fn servers_started_together_on_a_new_database_migrate_once() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend);
+        let url = database.url.clone();
+        let starting: Vec<_> = (0..3)
+            .map(|_| {
+                let url = url.clone();
+                std::thread::spawn(move || Server::start(&url))
+            })
+            .collect();
+        let servers: Vec<Server> =
+            starting.into_iter().map(|s| s.join().unwrap_or_else(|_| panic!("{backend:?}: a server failed to start"))).collect();
+        for server in &servers {
+            let (status, health) = server.get("", "/health").await;
+            assert_eq!(status, StatusCode::OK, "{backend:?}: {health}");
+        }
+        let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).unwrap().count();
+        let app = spawn_on(&database).await;
+        let applied = number(&app, "SELECT COUNT(*) AS n FROM __diesel_schema_migrations");
+        assert_eq!(applied as usize, migrations, "{backend:?}: each migration applied once");
+    }
+}

@@ -89,9 +89,9 @@ pub struct Dashboard {
 
 /// Groups a plan's unplaced seats left `below_minimum` by course and term,
 /// fewest missing seats first.
-fn near_viable(plan: &plans::PlanView) -> Vec<NearViable> {
+fn near_viable(unplaced: &[plans::UnplacedView]) -> Vec<NearViable> {
     let mut groups: BTreeMap<(String, Term), NearViable> = BTreeMap::new();
-    for unplaced in plan.unplaced.iter().filter(|u| u.reason == "below_minimum") {
+    for unplaced in unplaced.iter().filter(|u| u.reason == "below_minimum") {
         let (Some(term), Some(missing)) =
             (unplaced.term.as_deref().and_then(|t| Term::parse(t).ok()), unplaced.missing_seats)
         else {
@@ -115,7 +115,7 @@ fn near_viable(plan: &plans::PlanView) -> Vec<NearViable> {
 pub fn load(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, vat: VatRate) -> Result<Dashboard, AppError> {
     caller.require_coordinator("see the overview")?;
     // The same aggregation as GET /api/v1/demand, without filters.
-    let open_needs = demand::load_open_needs(conn, today)?;
+    let open_needs = demand::load_open_needs(conn, today, None)?;
     let seats_requested = open_needs.iter().map(|n| i64::from(n.seats)).sum();
     let heat_map = HeatMap::build(&demand::aggregate(&open_needs, Term::first_not_begun(today)));
 
@@ -125,7 +125,8 @@ pub fn load(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, vat: Vat
 
     let latest = plans::latest(conn, caller)?;
     let latest_plan = match latest {
-        Some(id) => Some((id, near_viable(&plans::get(conn, caller, id, vat)?))),
+        // The unplaced seats only: the plan's cohorts are counted above.
+        Some(id) => Some((id, near_viable(&plans::unplaced(conn, caller, id)?))),
         None => None,
     };
 
@@ -274,7 +275,7 @@ fn attention(lang: Lang, d: &Dashboard) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cohorts::plans::{PlanSummary, PlanView, UnplacedView};
+    use crate::cohorts::plans::UnplacedView;
     use crate::ids::NeedId;
 
     fn unplaced(course: &str, seats: i32, reason: &str, term: Option<&str>, missing: Option<i32>) -> UnplacedView {
@@ -292,20 +293,13 @@ mod tests {
 
     #[test]
     fn near_viable_cohorts_are_grouped_by_course_and_term_fewest_missing_first() {
-        let plan = PlanView {
-            id: PlanId(1),
-            created_at: crate::registry::now(),
-            first_term: "VT2027".into(),
-            cohorts: Vec::new(),
-            unplaced: vec![
-                unplaced("STRESS", 4, "below_minimum", Some("VT2027"), Some(5)),
-                unplaced("AI", 3, "below_minimum", Some("HT2027"), Some(8)),
-                unplaced("STRESS", 3, "below_minimum", Some("VT2027"), Some(5)),
-                unplaced("AI", 9, "no_open_term", None, None),
-            ],
-            summary: PlanSummary::empty(0),
-        };
-        let found = near_viable(&plan);
+        let unplaced = [
+            unplaced("STRESS", 4, "below_minimum", Some("VT2027"), Some(5)),
+            unplaced("AI", 3, "below_minimum", Some("HT2027"), Some(8)),
+            unplaced("STRESS", 3, "below_minimum", Some("VT2027"), Some(5)),
+            unplaced("AI", 9, "no_open_term", None, None),
+        ];
+        let found = near_viable(&unplaced);
         let keys: Vec<(String, i64, i32)> =
             found.iter().map(|g| (format!("{} {}", g.course_code, g.term), g.seats_waiting, g.missing_seats)).collect();
         assert_eq!(keys, [("STRESS VT2027".into(), 7, 5), ("AI HT2027".into(), 3, 8)]);
