@@ -120,6 +120,10 @@ pub struct EmailSettings {
     pub smtp_tls: SmtpTls,
     pub smtp_user: Option<String>,
     pub smtp_password: Option<String>,
+    /// How long one SMTP step (connecting, or waiting for one answer) may
+    /// take before the attempt counts as failed, so a server that hangs
+    /// never holds a sender for long.
+    pub smtp_timeout_seconds: f64,
     /// Attempts before an e-mail is marked `failed`.
     pub max_attempts: u32,
     /// The first retry's delay; each further retry waits twice as long.
@@ -141,6 +145,11 @@ impl EmailSettings {
     /// How long a worker holds an e-mail it is sending.
     pub fn lease(&self) -> chrono::Duration {
         duration(self.lease_seconds)
+    }
+
+    /// How long one SMTP step may take.
+    pub fn smtp_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis((self.smtp_timeout_seconds * 1000.0).round() as u64)
     }
 
     /// The first retry's delay.
@@ -260,6 +269,10 @@ impl Settings {
                 anyhow::bail!("{key} must be between 0 and 86400 seconds");
             }
         }
+        // A zero socket timeout is refused by the operating system.
+        if !(0.001..=3600.0).contains(&e.smtp_timeout_seconds) {
+            anyhow::bail!("email.smtp_timeout_seconds must be between 0.001 and 3600");
+        }
         if self.web.sign_in_attempts_per_minute == 0 {
             anyhow::bail!("web.sign_in_attempts_per_minute must be at least 1");
         }
@@ -328,6 +341,8 @@ mod tests {
         assert!(Settings::load_with_env(Some(Path::new("/no/such/file.toml")), env(&[])).is_err());
         let err = Settings::load_with_env(None, env(&[("STRUMPAVTAL__METRICS__TOKEN", "short")])).unwrap_err();
         assert!(err.to_string().contains("metrics.token"), "{err}");
+        let err = Settings::load_with_env(None, env(&[("STRUMPAVTAL__EMAIL__SMTP_TIMEOUT_SECONDS", "0")])).unwrap_err();
+        assert!(err.to_string().contains("email.smtp_timeout_seconds"), "{err}");
         assert!(Settings::load_with_env(None, env(&[("STRUMPAVTAL__LOG__FORMAT", "xml")])).is_err());
         let json = Settings::load_with_env(None, env(&[("STRUMPAVTAL__LOG__FORMAT", "json")])).unwrap();
         assert_eq!(json.log.format, LogFormat::Json);

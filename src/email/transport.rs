@@ -1,18 +1,12 @@
 //! How an e-mail leaves: an `.eml` file per e-mail (the embedded default, so
 //! a new user sees what would be sent), or SMTP.
 
-use std::time::Duration;
-
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
 
 use super::outbox::OutboxEmail;
 use crate::config::{EmailSettings, EmailTransport, SmtpTls};
-
-/// How long one SMTP command may take before the attempt counts as failed,
-/// so a server that hangs never holds the worker.
-const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub struct Mailer {
     transport: Kind,
@@ -41,7 +35,7 @@ impl Mailer {
                     SmtpTls::Tls => SmtpTransport::relay(host)?,
                 }
                 .port(settings.smtp_port)
-                .timeout(Some(SMTP_TIMEOUT));
+                .timeout(Some(settings.smtp_timeout()));
                 if let (Some(user), Some(password)) = (&settings.smtp_user, &settings.smtp_password) {
                     builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
                 }

@@ -23,7 +23,7 @@ async fn municipality(app: &TestApp, org_number: &str, name: &str, short: &str, 
 /// Sundsvall (Swedish) and Ånge (English) with 3 seats each in a proposed
 /// cohort: 15 000 000 öre in all, 7 500 000 each by `per_seat`. Returns the
 /// cohort and Ånge's agreement.
-async fn cohort_of_two(app: &TestApp) -> (i64, i64) {
+pub async fn cohort_of_two(app: &TestApp) -> (i64, i64) {
     let sundsvall = municipality(app, "212000-2411", "Sundsvalls kommun", "sundsvall", "sv").await;
     let ange = municipality(app, "212000-2387", "Ånge kommun", "ange", "en").await;
     app.course("MAIL1", 2, 10).await;
@@ -35,13 +35,13 @@ async fn cohort_of_two(app: &TestApp) -> (i64, i64) {
 }
 
 /// A received message: to, subject, Reply-To, Message-ID, text part, HTML part.
-struct Received {
-    to: String,
-    subject: String,
-    reply_to: String,
-    message_id: String,
-    text: String,
-    html: String,
+pub struct Received {
+    pub to: String,
+    pub subject: String,
+    pub reply_to: String,
+    pub message_id: String,
+    pub text: String,
+    pub html: String,
 }
 
 fn parse(raw: &[u8]) -> Received {
@@ -60,13 +60,13 @@ fn parse(raw: &[u8]) -> Received {
     }
 }
 
-fn by_recipient(raw: &[Vec<u8>]) -> Vec<Received> {
+pub fn by_recipient(raw: &[Vec<u8>]) -> Vec<Received> {
     let mut messages: Vec<Received> = raw.iter().map(|m| parse(m)).collect();
     messages.sort_by(|a, b| a.to.cmp(&b.to));
     messages
 }
 
-async fn outbox(app: &TestApp) -> Vec<Value> {
+pub async fn outbox(app: &TestApp) -> Vec<Value> {
     app.list("/api/v1/outbox").await
 }
 

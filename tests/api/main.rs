@@ -28,4 +28,5 @@ mod pages_organisation;
 mod planning;
 mod schemathesis;
 mod service;
+mod smtp_faults;
 mod splits;
