@@ -78,8 +78,8 @@ pub fn seed(settings: &Settings, args: &SeedArgs) -> anyhow::Result<()> {
     .map_err(anyhow_of)?;
     // A session that outlasts any run, so the pages need no sign-in (whose
     // rate limit would otherwise be what is measured).
-    let session_cookie = sessions::start(&mut conn, coordinator.id, chrono::Local::now().naive_local(), 24)
-        .map_err(anyhow_of)?;
+    let session_cookie =
+        sessions::start(&mut conn, coordinator.id, chrono::Local::now().naive_local(), 24).map_err(anyhow_of)?;
     let organisations: i64 = organisations::table.count().get_result(&mut *conn)?;
     let seeded = Seeded { coordinator_token: coordinator.token, session_cookie, organisations };
     println!("{}", serde_json::to_string(&seeded)?);

@@ -225,8 +225,10 @@ async fn servers_started_together_on_a_new_database_migrate_once() {
                 std::thread::spawn(move || Server::start(&url))
             })
             .collect();
-        let servers: Vec<Server> =
-            starting.into_iter().map(|s| s.join().unwrap_or_else(|_| panic!("{backend:?}: a server failed to start"))).collect();
+        let servers: Vec<Server> = starting
+            .into_iter()
+            .map(|s| s.join().unwrap_or_else(|_| panic!("{backend:?}: a server failed to start")))
+            .collect();
         for server in &servers {
             let (status, health) = server.get("", "/health").await;
             assert_eq!(status, StatusCode::OK, "{backend:?}: {health}");

@@ -4,6 +4,7 @@
 
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
+use serde::Deserialize;
 
 use super::coordinator::{dashboard, organisations};
 use super::layout::Lang;
@@ -26,14 +27,27 @@ fn signed_in_as(lang: Lang, caller: &Caller) -> Markup {
     }
 }
 
+#[derive(Debug, Deserialize)]
+pub struct HomeQuery {
+    /// The coordinator's page of the heat map's courses; anything but a
+    /// whole number shows the first.
+    #[serde(default)]
+    page: String,
+}
+
 /// GET /: by role.
-pub async fn home(state: web::Data<AppState>, signed_in: SignedIn) -> Result<HttpResponse, PageError> {
+pub async fn home(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    query: web::Query<HomeQuery>,
+) -> Result<HttpResponse, PageError> {
     let lang = signed_in.lang;
     let caller = signed_in.caller().clone();
     if caller.is_coordinator() {
         let (today, vat) = (state.today(), state.settings.pricing.vat());
         let found = signed_in.run(&state, move |conn, caller| dashboard::load(conn, caller, today, vat)).await?;
-        let body = html! { (signed_in_as(lang, &caller)) (dashboard::render(lang, &found)) };
+        let heat_map_page = query.page.trim().parse().unwrap_or(1);
+        let body = html! { (signed_in_as(lang, &caller)) (dashboard::render(lang, &found, heat_map_page)) };
         return Ok(signed_in.ok(lang.pick("Översikt", "Overview"), body));
     }
     let Some(own) = caller.organisation_id else {

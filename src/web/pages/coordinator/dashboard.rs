@@ -155,7 +155,8 @@ pub fn load(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, vat: Vat
     Ok(Dashboard { heat_map, seats_requested, confirmed, proposed, latest_plan, over_budget, failed_emails })
 }
 
-pub fn render(lang: Lang, dashboard: &Dashboard) -> Markup {
+/// The overview, with page `heat_map_page` of the heat map's courses.
+pub fn render(lang: Lang, dashboard: &Dashboard, heat_map_page: usize) -> Markup {
     html! {
         h2 { (lang.pick("Behöver uppmärksamhet", "Needs attention")) }
         (attention(lang, dashboard))
@@ -166,7 +167,7 @@ pub fn render(lang: Lang, dashboard: &Dashboard) -> Markup {
             "Platserna i öppna behov, i varje termin som behovet kan tas. En ruta är grön med ✓ när platserna som får samlas når kursens minsta antal deltagare.",
             "The seats of open needs, in every term each need can be taken. A cell is green with ✓ when the seats that may be pooled reach the course's minimum cohort size.",
         )) }
-        (heat_map::render(lang, &dashboard.heat_map))
+        (heat_map::render(lang, &dashboard.heat_map, heat_map_page))
     }
 }
 

@@ -4,7 +4,7 @@
 //! told by its fill, by a pattern, and by a mark (✓ or the seats missing), so
 //! colour is never the only sign.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use maud::{Markup, html};
 
@@ -16,6 +16,31 @@ const LABEL_WIDTH: i64 = 96;
 const CELL_WIDTH: i64 = 68;
 const CELL_HEIGHT: i64 = 46;
 const HEADER_HEIGHT: i64 = 30;
+
+/// Courses on one page of the map: enough to scan, and few enough that a
+/// national catalogue (1,500 courses) gives a page of a few hundred
+/// kilobytes instead of six megabytes.
+pub const COURSES_PER_PAGE: usize = 50;
+
+/// The courses of the map one page shows: `first..end`, page `number` of `pages`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoursePage {
+    pub number: usize,
+    pub pages: usize,
+    pub first: usize,
+    pub end: usize,
+}
+
+impl CoursePage {
+    /// Page `asked` (counted from 1) of `courses` courses; a page past
+    /// either end shows the nearest one there is.
+    pub fn of(courses: usize, asked: usize) -> Self {
+        let pages = courses.div_ceil(COURSES_PER_PAGE).max(1);
+        let number = asked.clamp(1, pages);
+        let first = (number - 1) * COURSES_PER_PAGE;
+        Self { number, pages, first, end: (first + COURSES_PER_PAGE).min(courses) }
+    }
+}
 
 /// One course in one term.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,9 +72,13 @@ impl HeatMap {
             return Self::default();
         };
         let terms: Vec<Term> = Term::range(first, last).collect();
+        // Looked up, not searched for: at national scale there are 1,500
+        // courses and ten thousand rows.
+        let course_index: HashMap<&str, usize> =
+            courses.iter().enumerate().map(|(i, (code, _))| (code.as_str(), i)).collect();
         let mut cells = BTreeMap::new();
         for row in rows {
-            let course = courses.iter().position(|(code, _)| *code == row.course_code).expect("listed above");
+            let course = course_index[row.course_code.as_str()];
             let term = terms.iter().position(|t| *t == row.term).expect("within the range");
             cells.insert(
                 (course, term),
@@ -96,7 +125,8 @@ fn state(lang: Lang, cell: &Cell) -> String {
 }
 
 /// The heat map, its legend and its table.
-pub fn render(lang: Lang, map: &HeatMap) -> Markup {
+/// The map's courses on page `asked` (from 1), with links to the others.
+pub fn render(lang: Lang, map: &HeatMap, asked: usize) -> Markup {
     if map.is_empty() {
         return html! { p { (lang.pick(
             "Det finns inga öppna behov i terminer som inte har börjat.",
@@ -119,21 +149,45 @@ pub fn render(lang: Lang, map: &HeatMap) -> Markup {
             map.cells.len()
         ),
     };
+    let page = CoursePage::of(map.courses.len(), asked);
     html! {
-        (svg(lang, map, &summary))
+        (pager(lang, map, page))
+        (svg(lang, map, page, &summary))
         (legend(lang))
         details {
             summary { (lang.pick("Efterfrågan som tabell", "Demand as a table")) }
-            (table(lang, map))
+            (table(lang, map, page))
+        }
+    }
+}
+
+/// Which courses are shown, and links to the pages before and after.
+fn pager(lang: Lang, map: &HeatMap, page: CoursePage) -> Markup {
+    if page.pages == 1 {
+        return html! {};
+    }
+    let shown = match lang {
+        Lang::Sv => format!("Kurserna {}–{} av {} visas.", page.first + 1, page.end, map.courses.len()),
+        Lang::En => format!("Courses {}–{} of {} are shown.", page.first + 1, page.end, map.courses.len()),
+    };
+    html! {
+        nav class="pager" aria-label=(lang.pick("Sidor av värmekartan", "Pages of the heat map")) {
+            p { (shown) }
+            @if page.number > 1 {
+                a href={ "/?page=" (page.number - 1) } rel="prev" { (lang.pick("← Föregående kurser", "← Previous courses")) } " "
+            }
+            @if page.number < page.pages {
+                a href={ "/?page=" (page.number + 1) } rel="next" { (lang.pick("Nästa kurser →", "Next courses →")) }
+            }
         }
     }
 }
 
 /// The map keeps its natural size, so its text stays readable, and scrolls
 /// sideways inside its box on a narrow screen.
-fn svg(lang: Lang, map: &HeatMap, summary: &str) -> Markup {
+fn svg(lang: Lang, map: &HeatMap, page: CoursePage, summary: &str) -> Markup {
     let width = LABEL_WIDTH + CELL_WIDTH * map.terms.len() as i64;
-    let height = HEADER_HEIGHT + CELL_HEIGHT * map.courses.len() as i64;
+    let height = HEADER_HEIGHT + CELL_HEIGHT * (page.end - page.first) as i64;
     html! {
         div class="table-wrap" {
             svg xmlns="http://www.w3.org/2000/svg" class="heat-map" role="img" aria-labelledby="heat-map-title heat-map-desc"
@@ -147,8 +201,8 @@ fn svg(lang: Lang, map: &HeatMap, summary: &str) -> Markup {
                         (term.display_name())
                     }
                 }
-                @for (c, (code, title)) in map.courses.iter().enumerate() {
-                    @let y = HEADER_HEIGHT + CELL_HEIGHT * c as i64;
+                @for (row, (code, title)) in map.courses[page.first..page.end].iter().enumerate() {
+                    @let (c, y) = (page.first + row, HEADER_HEIGHT + CELL_HEIGHT * row as i64);
                     text x="4" y=(y + CELL_HEIGHT / 2 + 5) font-weight="700" { title { (title) } (code) }
                     @for t in 0..map.terms.len() {
                         (cell(lang, map, c, t, y, code))
@@ -259,7 +313,7 @@ fn hatch_pattern_legend() -> Markup {
 }
 
 /// Every cell with demand as a row: the figures behind the map.
-fn table(lang: Lang, map: &HeatMap) -> Markup {
+fn table(lang: Lang, map: &HeatMap, page: CoursePage) -> Markup {
     html! {
         div class="table-wrap" {
             table {
@@ -276,7 +330,7 @@ fn table(lang: Lang, map: &HeatMap) -> Markup {
                     }
                 }
                 tbody {
-                    @for ((course, term), found) in &map.cells {
+                    @for ((course, term), found) in map.cells.range((page.first, 0)..(page.end, 0)) {
                         tr {
                             th scope="row" { (map.courses[*course].0) " " span class="hint" { (map.courses[*course].1) } }
                             td { (map.terms[*term].display_name()) }
@@ -330,7 +384,7 @@ mod tests {
     #[test]
     fn a_viable_cell_differs_from_a_short_one_without_colour() {
         let map = HeatMap::build(&[row("AI", "VT2027", 10, 2, true, 0), row("AI", "HT2027", 7, 1, false, 4)]);
-        let html = render(Lang::Sv, &map).into_string();
+        let html = render(Lang::Sv, &map, 1).into_string();
         assert!(html.contains("class=\"cell viable\" data-cell=\"AI VT2027\""), "{html}");
         assert!(html.contains("class=\"cell short\" data-cell=\"AI HT2027\""), "{html}");
         assert!(html.contains(">10+2<") && html.contains(">✓<"), "{html}");
@@ -341,7 +395,37 @@ mod tests {
 
     #[test]
     fn no_demand_says_so() {
-        let html = render(Lang::En, &HeatMap::build(&[])).into_string();
+        let html = render(Lang::En, &HeatMap::build(&[]), 1).into_string();
         assert!(html.contains("no open needs") && !html.contains("<svg"), "{html}");
+    }
+
+    #[test]
+    fn pages_hold_fifty_courses_and_a_page_past_the_end_shows_the_last() {
+        assert_eq!(CoursePage::of(0, 1), CoursePage { number: 1, pages: 1, first: 0, end: 0 });
+        assert_eq!(CoursePage::of(50, 2), CoursePage { number: 1, pages: 1, first: 0, end: 50 });
+        assert_eq!(CoursePage::of(51, 2), CoursePage { number: 2, pages: 2, first: 50, end: 51 });
+        assert_eq!(CoursePage::of(1500, 0), CoursePage { number: 1, pages: 30, first: 0, end: 50 });
+        assert_eq!(CoursePage::of(1500, 99), CoursePage { number: 30, pages: 30, first: 1450, end: 1500 });
+    }
+
+    #[test]
+    fn a_page_shows_its_own_courses_in_the_map_and_the_table() {
+        let rows: Vec<DemandRow> = (0..120).map(|i| row(&format!("K{i:03}"), "VT2027", 12, 0, true, 0)).collect();
+        let map = HeatMap::build(&rows);
+        let html = render(Lang::En, &map, 2).into_string();
+        assert!(html.contains("Courses 51–100 of 120 are shown."), "{html}");
+        assert!(html.contains("href=\"/?page=1\"") && html.contains("href=\"/?page=3\""), "{html}");
+        for shown in ["K050", "K099"] {
+            assert!(html.contains(&format!("data-cell=\"{shown} VT2027\"")), "{shown} in the map");
+            assert!(html.contains(&format!("<th scope=\"row\">{shown} ")), "{shown} in the table");
+        }
+        for hidden in ["K049", "K100"] {
+            assert!(!html.contains(hidden), "{hidden} belongs to another page");
+        }
+        // The first row of a later page sits at the top of the map.
+        assert!(html.contains(&format!("height=\"{}\"", HEADER_HEIGHT + 50 * CELL_HEIGHT)), "{html}");
+        let last = render(Lang::En, &map, 3).into_string();
+        assert!(last.contains("Courses 101–120 of 120") && !last.contains("rel=\"next\""), "{last}");
+        assert!(!render(Lang::En, &HeatMap::build(&rows[..50]), 1).into_string().contains("class=\"pager\""));
     }
 }
