@@ -30,6 +30,7 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -40,8 +41,18 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER_PORT = 18080
-BASELINE_PORT = 18090
+
+
+def free_port():
+    """A port nothing listens on now, so that a server left running by
+    something else is never measured instead of ours."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+SERVER_PORT = free_port()
+BASELINE_PORT = free_port()
 
 # One Lua script for every run. Python fills in REQUESTS; each wrk thread
 # cycles through them from its own starting point, counts the statuses it
@@ -155,6 +166,26 @@ def resident_mb(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_ticks(pid):
+    """User and system time the process has used, in clock ticks."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def wait_until_idle(pid, limit=300):
+    """Waits until the server has finished what wrk left it: a slow endpoint
+    leaves requests running after wrk stops, and they would slow the next run."""
+    before = cpu_ticks(pid)
+    for _ in range(limit * 2):
+        time.sleep(0.5)
+        now = cpu_ticks(pid)
+        if now - before <= 2:  # at most 2 ticks (20 ms) of CPU in half a second
+            return
+        before = now
+    print(f"  (the server was still busy after {limit} s)", file=sys.stderr, flush=True)
 
 
 def load_average():
@@ -306,12 +337,15 @@ def measure(args, setup, workdir):
     baseline_rps = None
     for name in args.endpoints:
         port, requests = scenarios[name]
+        pid = setup.baseline.pid if port == BASELINE_PORT else setup.server.pid
         run_wrk(args, port, requests, args.warmup, workdir)
+        wait_until_idle(pid)
         result = run_wrk(args, port, requests, args.seconds, workdir)
+        memory = resident_mb(setup.server.pid)
+        wait_until_idle(pid)
         if name == "baseline":
             baseline_rps = result["rps"]
         ratio = f"{result['rps'] / baseline_rps:.2f}" if baseline_rps else "–"
-        memory = resident_mb(setup.server.pid)
         print(f"| {setup.backend} | {setup.data} | {name} | {result['rps']:,.0f} | "
                     f"{result['p50_us'] / 1000:.1f} | {result['p99_us'] / 1000:.1f} | {ratio} | "
                     f"{not_2xx(result)} | {memory:.0f} |", flush=True)
@@ -319,11 +353,16 @@ def measure(args, setup, workdir):
 
 def soak(args, setup, workdir):
     scenarios = setup.scenarios()
-    # Reads and writes in turn: three reads of each kind to one write.
-    reads = [scenarios[n][1][0] for n in ("cohort", "invoicing", "demand", "dashboard")]
+    # Reads and writes in turn: a cohort, invoicing lines, one course's demand
+    # and a write; the overview once in forty requests (it reads everything).
+    reads = [scenarios[n][1][0] for n in ("cohort", "invoicing", "demand")]
     writes = scenarios["writes"][1]
-    mix = [r for i, w in enumerate(writes[:200]) for r in reads[i % 4:] + reads[: i % 4] + [w]]
-    print(f"| minute | requests/s | p50 ms | p99 ms | not 2xx | server MB | load average |", flush=True)
+    mix = []
+    for i, write in enumerate(writes[:400]):
+        mix += reads + [write]
+        if i % 10 == 9:
+            mix[-1:-1] = [scenarios["dashboard"][1][0]]
+    print("| minute | requests/s | p50 ms | p99 ms | not 2xx | server MB | load average |", flush=True)
     print("|---:|---:|---:|---:|---|---:|---|", flush=True)
     print(f"| 0 | | | | | {resident_mb(setup.server.pid):.0f} | {load_average()} |", flush=True)
     for minute in range(1, args.soak + 1):
