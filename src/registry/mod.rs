@@ -12,6 +12,8 @@ pub mod needs;
 pub mod org_number;
 pub mod organisations;
 pub mod term;
+// The upload page reads workbooks with it; public so that the fuzz targets reach it too.
+pub mod xlsx;
 
 use chrono::{NaiveDateTime, Utc};
 

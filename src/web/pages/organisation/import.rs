@@ -17,11 +17,11 @@ use super::super::components::{FormErrors, csrf_field};
 use super::super::layout::{html_page, lang_of, page};
 use super::super::sign_in::see_other;
 use super::super::signed_in::{PageError, SignedIn};
-use super::xlsx::{self, Kind};
 use super::{Lang, require_needs_keeper};
 use crate::db::write_transaction;
 use crate::error::{AppError, RowError};
 use crate::registry::import::{self, COLUMNS, Preview};
+use crate::registry::xlsx::{self, Kind};
 use crate::web::AppState;
 
 #[derive(MultipartForm)]

@@ -8,7 +8,6 @@ mod need_form;
 mod needs;
 mod open_seats;
 mod participants;
-mod xlsx;
 
 use actix_multipart::form::MultipartFormConfig;
 use actix_web::web;
