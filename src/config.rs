@@ -149,7 +149,7 @@ impl EmailSettings {
 
     /// How long one SMTP step may take.
     pub fn smtp_timeout(&self) -> std::time::Duration {
-        std::time::Duration::from_millis((self.smtp_timeout_seconds * 1000.0).round() as u64)
+        std::time::Duration::from_secs_f64(self.smtp_timeout_seconds)
     }
 
     /// The first retry's delay.

@@ -63,7 +63,7 @@ impl Application {
                 .wrap(http::json_error_pages())
                 .wrap(http::security_headers())
                 .wrap(middleware::Logger::new("%r %s %Dms").exclude("/health").exclude("/metrics"))
-                // Outermost: counts what the client gets, timed from first to last.
+                // Outermost: counts the status the client gets, timed until the answer's head.
                 .wrap(middleware::from_fn(http::metrics::record))
                 .configure(http::configure)
         })

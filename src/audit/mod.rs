@@ -28,7 +28,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 6] = [
+    pub(crate) const ALL: [AuditAction; 6] = [
         AuditAction::Confirm,
         AuditAction::OverrideBudget,
         AuditAction::Join,

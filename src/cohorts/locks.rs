@@ -4,12 +4,14 @@
 //! a process) and end with the session or transaction that holds them, so a
 //! killed server leaves none behind. On SQLite every write transaction
 //! begins `IMMEDIATE` and holds the file's one write lock (see
-//! `db::write_transaction`), which already orders writers across processes;
-//! these functions do nothing there.
+//! `db::write_transaction`), which orders the stores and cohort changes
+//! across processes; these functions do nothing there.
 //!
-//! - [`plan_running`]: one plan at a time, from reading the needs to the
-//!   answer. A second plan meanwhile is refused with 409, so that nobody
-//!   waits minutes for a plan that would store what the first one stores.
+//! - [`plan_running`]: on PostgreSQL, one plan at a time, from reading the
+//!   needs to the answer. A second plan meanwhile is refused with 409, so
+//!   that nobody waits minutes for a plan that would store what the first
+//!   one stores. On SQLite two plans may solve at once; the later store
+//!   supersedes the earlier.
 //! - [`plan_storing`] and [`cohort_changing`]: a plan stores its proposals
 //!   (superseding the earlier ones) while no cohort changes, and no cohort
 //!   changes while a plan stores. Without it a confirm could commit after

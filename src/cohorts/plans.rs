@@ -2,8 +2,10 @@
 //!
 //! One run reads the open needs of active agreements (less what confirmed
 //! cohorts already hold), plans every course, marks the earlier proposals
-//! superseded and stores the new ones, all in one transaction. Only one run
-//! at a time, in any process, and none while a cohort changes: see `locks`.
+//! superseded and stores the new ones, all in one transaction. On
+//! PostgreSQL only one run at a time, in any process; on SQLite two may
+//! solve at once, and their stores take turns. No store while a cohort
+//! changes: see `locks`.
 //! The solve itself runs before that transaction (see `run`).
 
 use std::collections::{BTreeMap, HashMap};
@@ -474,7 +476,7 @@ pub fn get(conn: &mut DbConnection, caller: &Caller, id: PlanId, vat: VatRate) -
         .select(CohortRecord::as_select())
         .load(conn)?;
     let cohorts = load_views(conn, records, vat)?;
-    let unplaced = unplaced(conn, caller, id)?;
+    let unplaced = load_unplaced(conn, id)?;
     Ok(PlanView {
         id: plan.id,
         created_at: plan.created_at,
@@ -502,6 +504,10 @@ pub fn get(conn: &mut DbConnection, caller: &Caller, id: PlanId, vat: VatRate) -
 /// admins): what the overview needs of a plan, without its cohorts.
 pub fn unplaced(conn: &mut DbConnection, caller: &Caller, id: PlanId) -> Result<Vec<UnplacedView>, AppError> {
     caller.require_coordinator("read plans")?;
+    load_unplaced(conn, id)
+}
+
+fn load_unplaced(conn: &mut DbConnection, id: PlanId) -> Result<Vec<UnplacedView>, AppError> {
     type UnplacedRow = (NeedId, AgreementId, OrganisationId, String, i32, String, Option<String>, Option<i32>);
     let rows = plan_unplaced::table
         .inner_join(needs::table.inner_join(agreements::table).inner_join(courses::table))

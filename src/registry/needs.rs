@@ -21,7 +21,7 @@ pub const WITHDRAWN: &str = "withdrawn";
 
 /// The most seats one need may ask for; larger numbers are typing mistakes.
 pub const MAX_SEATS: i64 = 1000;
-const MAX_NOTE_CHARS: usize = 1000;
+pub const MAX_NOTE_CHARS: usize = 1000;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = needs)]

@@ -25,9 +25,7 @@ pub fn kind_of(bytes: &[u8]) -> Kind {
         Kind::Xlsx
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         Kind::OldExcel
-    } else if bytes.contains(&0)
-        || bytes.iter().take(4096).filter(|&&b| b < 0x09 || (0x0E..0x20).contains(&b)).count() > 0
-    {
+    } else if bytes.contains(&0) || bytes.iter().take(4096).any(|&b| b < 0x09 || (0x0E..0x20).contains(&b)) {
         // Text never holds NUL or these control bytes; a CSV file is text.
         Kind::Other
     } else {

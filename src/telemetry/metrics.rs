@@ -103,9 +103,9 @@ impl Metrics {
 
     /// Counts one answered request. `route` is the matched pattern (such as
     /// `/api/v1/cohorts/{id}`) or [`UNMATCHED`], never the raw path.
-    pub fn observe_request(&self, method: &actix_web::http::Method, route: &str, status: u16, took: Duration) {
+    pub fn observe_request(&self, method: &actix_web::http::Method, route: String, status: u16, took: Duration) {
         let method = method_label(method);
-        let labels = RequestLabels { method, route: route.to_owned(), status: status_class(status) };
+        let labels = RequestLabels { method, route, status: status_class(status) };
         self.requests.get_or_create(&labels).inc();
         self.latency.get_or_create(&LatencyLabels { method, route: labels.route }).observe(took.as_secs_f64());
     }
@@ -177,9 +177,14 @@ mod tests {
     fn requests_are_counted_by_pattern_and_status_class() {
         let metrics = Metrics::new();
         let get = actix_web::http::Method::GET;
-        metrics.observe_request(&get, "/api/v1/cohorts/{id}", 200, Duration::from_millis(3));
-        metrics.observe_request(&get, "/api/v1/cohorts/{id}", 204, Duration::from_millis(30));
-        metrics.observe_request(&actix_web::http::Method::from_bytes(b"BREW").unwrap(), UNMATCHED, 404, Duration::ZERO);
+        metrics.observe_request(&get, "/api/v1/cohorts/{id}".into(), 200, Duration::from_millis(3));
+        metrics.observe_request(&get, "/api/v1/cohorts/{id}".into(), 204, Duration::from_millis(30));
+        metrics.observe_request(
+            &actix_web::http::Method::from_bytes(b"BREW").unwrap(),
+            UNMATCHED.into(),
+            404,
+            Duration::ZERO,
+        );
         let text = metrics.encode();
         assert!(
             text.contains(

@@ -23,18 +23,23 @@ fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))
 }
 
+/// The token of an `Authorization: Bearer TOKEN` header (the scheme in
+/// either case), trimmed.
+pub(super) fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+}
+
 /// `Authorization: Bearer TOKEN`.
 impl FromRequest for Caller {
     type Error = AppError;
     type Future = LocalFuture<Caller>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(|t| t.trim().to_owned());
+        let token = bearer_token(req).map(str::to_owned);
         let state = state(req);
         Box::pin(async move {
             let state = state?;
@@ -137,17 +142,16 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     let mut direct = serde_json::Deserializer::from_slice(body);
     match deserialize(&mut direct) {
         Ok(value) => {
-            direct
-                .end()
-                .map_err(|e| bad_request("malformed_json", format!("the body is not valid JSON: {e}"), None))?;
+            direct.end().map_err(not_json)?;
             Ok(value)
         }
-        // `3.0` where an integer belongs: read again with whole numbers as
-        // integers. Only then, so that the first reading still refuses what
-        // a JSON value would hide, such as a key given twice.
-        Err(refusal) if refusal.float_for_integer => {
-            let mut json: serde_json::Value = serde_json::from_slice(body)
-                .map_err(|e| bad_request("malformed_json", format!("the body is not valid JSON: {e}"), None))?;
+        // A number with a fraction where something else belongs, perhaps
+        // `3.0` where an integer does: read again with whole numbers as
+        // integers. Only then, so that a body without such a number is read
+        // directly, where a key given twice is refused; in the second
+        // reading, through a JSON value, the last of two equal keys wins.
+        Err(refusal) if refusal.float_mismatch => {
+            let mut json: serde_json::Value = serde_json::from_slice(body).map_err(not_json)?;
             integral_numbers_as_integers(&mut json);
             deserialize(json).map_err(|refusal| refusal.error)
         }
@@ -155,11 +159,16 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     }
 }
 
-/// Why a body was refused, and whether it was for a number with a
-/// fraction where an integer belongs (worth a second reading).
+/// Why a body was refused, and whether it was for a floating-point number
+/// where something else belongs (worth a second reading if that was an
+/// integer).
 struct Refusal {
     error: AppError,
-    float_for_integer: bool,
+    float_mismatch: bool,
+}
+
+fn not_json(error: impl std::fmt::Display) -> AppError {
+    bad_request("malformed_json", format!("the body is not valid JSON: {error}"), None)
 }
 
 fn deserialize<'de, T, D>(deserializer: D) -> Result<T, Refusal>
@@ -173,15 +182,12 @@ where
         match inner.classify() {
             serde_json::error::Category::Data => {
                 let problem = without_position(&inner.to_string());
-                let float_for_integer = problem.starts_with("invalid type: floating point");
+                let float_mismatch = problem.starts_with("invalid type: floating point");
                 let field = if path == "." { named_field(&problem) } else { Some(path) };
                 let error = bad_request("invalid_field", problem, Some(field.unwrap_or_else(|| "body".into())));
-                Refusal { error, float_for_integer }
+                Refusal { error, float_mismatch }
             }
-            _ => Refusal {
-                error: bad_request("malformed_json", format!("the body is not valid JSON: {inner}"), None),
-                float_for_integer: false,
-            },
+            _ => Refusal { error: not_json(inner), float_mismatch: false },
         }
     })
 }

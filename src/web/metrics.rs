@@ -29,20 +29,25 @@ pub async fn record(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // Nobody can read the counts when /metrics is off, so none are kept.
+    let Some(metrics) = req
+        .app_data::<web::Data<AppState>>()
+        .filter(|state| state.settings.metrics.enabled)
+        .map(|state| Arc::clone(&state.metrics))
+    else {
+        return next.call(req).await;
+    };
     let started = Instant::now();
-    let metrics = req.app_data::<web::Data<AppState>>().map(|state| Arc::clone(&state.metrics));
     let method = req.method().clone();
     // The pattern (`/api/v1/cohorts/{id}`), never the raw path: ids and
     // scanners' guesses must not each make a series of their own.
     let route = req.match_pattern().unwrap_or_else(|| UNMATCHED.to_owned());
     let result = next.call(req).await;
-    if let Some(metrics) = metrics {
-        let status = match &result {
-            Ok(response) => response.status(),
-            Err(error) => error.as_response_error().status_code(),
-        };
-        metrics.observe_request(&method, &route, status.as_u16(), started.elapsed());
-    }
+    let status = match &result {
+        Ok(response) => response.status(),
+        Err(error) => error.as_response_error().status_code(),
+    };
+    metrics.observe_request(&method, route, status.as_u16(), started.elapsed());
     result
 }
 
@@ -75,13 +80,8 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
 /// Whether the request carries `Authorization: Bearer <token>`. The
 /// digests are compared, so the time taken says nothing about the token.
 fn bearer_matches(req: &HttpRequest, token: &str) -> bool {
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    Sha256::digest(given.trim().as_bytes()) == Sha256::digest(token.trim().as_bytes())
+    let given = super::extract::bearer_token(req).unwrap_or_default();
+    Sha256::digest(given.as_bytes()) == Sha256::digest(token.trim().as_bytes())
 }
 
 /// A planner run as a coordinator asks for it, counted and timed in the

@@ -14,7 +14,7 @@ use utoipa::Modify;
 use utoipa::openapi::schema::{Schema, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::{KnownFormat, OpenApi, RefOr};
 
-use crate::registry::needs::MAX_SEATS;
+use crate::registry::needs::{self, MAX_NOTE_CHARS, MAX_SEATS};
 use crate::registry::organisations::{KINDS, LANGUAGES};
 
 /// One rule, as the service checks it.
@@ -100,13 +100,13 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("NeedInput", "extra_seats", Rule::Range(0, MAX_SEATS)),
     ("NeedInput", "earliest_term", Rule::Term),
     ("NeedInput", "latest_term", Rule::Term),
-    ("NeedInput", "note", Rule::Note(1000)),
+    ("NeedInput", "note", Rule::Note(MAX_NOTE_CHARS)),
     ("NeedPatch", "course_code", Rule::CourseCode),
     ("NeedPatch", "seats", Rule::Range(1, MAX_SEATS)),
     ("NeedPatch", "extra_seats", Rule::Range(0, MAX_SEATS)),
     ("NeedPatch", "earliest_term", Rule::Term),
     ("NeedPatch", "latest_term", Rule::Term),
-    ("NeedPatch", "note", Rule::Note(1000)),
+    ("NeedPatch", "note", Rule::Note(MAX_NOTE_CHARS)),
     ("JoinInput", "seats", Rule::AtLeast(1)),
     ("JoinInput", "override_budget_reason", REASON),
     ("WithdrawInput", "seats", Rule::AtLeast(1)),
@@ -124,18 +124,21 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("NearViableInviteInput", "organisation_ids", INVITED),
 ];
 
+/// What `/api/v1/audit?action=` takes; a test checks it against `AuditAction`.
+const AUDIT_ACTIONS: [&str; 6] = ["confirm", "override_budget", "join", "withdraw", "cancel", "invoice"];
+
 /// Query parameters: (path, parameter, rule). A course code that filters
 /// needs or demand is compared as given (one that names no course finds
 /// nothing), so it has no rule; the cohorts' filter looks the course up.
 const QUERY_RULES: &[(&str, &str, Rule)] = &[
-    ("/api/v1/audit", "action", Rule::OneOf(&["confirm", "override_budget", "join", "withdraw", "cancel", "invoice"])),
+    ("/api/v1/audit", "action", Rule::OneOf(&AUDIT_ACTIONS)),
     ("/api/v1/audit", "limit", Rule::Range(1, 1000)),
     ("/api/v1/outbox", "status", Rule::OneOf(&["queued", "sending", "sent", "failed"])),
     ("/api/v1/outbox", "limit", Rule::Range(1, 1000)),
     ("/api/v1/cohorts", "status", Rule::OneOf(&["proposed", "confirmed", "cancelled", "superseded"])),
     ("/api/v1/cohorts", "term", Rule::Term),
     ("/api/v1/cohorts", "course_code", Rule::CourseCode),
-    ("/api/v1/needs", "status", Rule::OneOf(&["open", "withdrawn"])),
+    ("/api/v1/needs", "status", Rule::OneOf(&[needs::OPEN, needs::WITHDRAWN])),
     ("/api/v1/demand", "term", Rule::Term),
     ("/api/v1/organisations/{id}/invoicing", "from", Rule::Date),
     ("/api/v1/organisations/{id}/invoicing", "to", Rule::Date),
@@ -262,6 +265,11 @@ mod tests {
     #[test]
     fn the_split_rules_are_all_named() {
         assert_eq!(SPLIT_RULES, SplitRule::ALL.map(SplitRule::as_str));
+    }
+
+    #[test]
+    fn the_audit_actions_are_all_named() {
+        assert_eq!(AUDIT_ACTIONS, crate::audit::AuditAction::ALL.map(crate::audit::AuditAction::as_str));
     }
 
     #[test]

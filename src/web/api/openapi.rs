@@ -118,6 +118,10 @@ fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
     RefOr::T(ResponseBuilder::new().description(description).content("application/json", content).build())
 }
 
+/// The document never changes while the server runs: built once, on the first request.
+static DOCUMENT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| serde_json::to_string(&ApiDoc::openapi()).expect("the OpenAPI document serialises"));
+
 pub async fn document() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok().content_type(actix_web::http::header::ContentType::json()).body(DOCUMENT.as_str())
 }

@@ -4,7 +4,7 @@
 //! told by its fill, by a pattern, and by a mark (✓ or the seats missing), so
 //! colour is never the only sign.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use maud::{Markup, html};
 
@@ -72,13 +72,12 @@ impl HeatMap {
             return Self::default();
         };
         let terms: Vec<Term> = Term::range(first, last).collect();
-        // Looked up, not searched for: at national scale there are 1,500
-        // courses and ten thousand rows.
-        let course_index: HashMap<&str, usize> =
-            courses.iter().enumerate().map(|(i, (code, _))| (code.as_str(), i)).collect();
         let mut cells = BTreeMap::new();
         for row in rows {
-            let course = course_index[row.course_code.as_str()];
+            // A binary search of the sorted codes: at national scale there are
+            // 1,500 courses and ten thousand rows.
+            let course =
+                courses.binary_search_by(|(code, _)| code.as_str().cmp(&row.course_code)).expect("listed above");
             let term = terms.iter().position(|t| *t == row.term).expect("within the range");
             cells.insert(
                 (course, term),
