@@ -1120,7 +1120,7 @@ async fn every_page_refuses_other_organisations() {
         // Without a session every page sends the browser to the sign-in form.
         // A connection each: the server answers before reading a body it
         // has no use for, and closes the connection after.
-        let anonymous = reqwest::Client::builder()
+        let anonymous = crate::helpers::http_client()
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(0)
             .build()

@@ -89,7 +89,7 @@ async fn serve_demo_loads_the_demo_data_and_prints_logins() {
         previous = line;
     }
     let (token, address) = (token.expect("a coordinator token"), address.expect("the address"));
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client().build().unwrap();
     let demand = client.get(format!("{address}/api/v1/demand")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(demand.status(), StatusCode::OK);
     let rows: Vec<Value> = demand.json().await.unwrap();

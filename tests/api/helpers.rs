@@ -106,6 +106,14 @@ pub fn test_settings(url: &str) -> Settings {
     settings
 }
 
+/// An HTTP client for a server under test. It drops a connection idle for
+/// 2 s, before the server's keep-alive (actix-web's 5 s) closes it: a request
+/// sent on a connection just as the server closes it fails with
+/// `IncompleteMessage`, as it did in CI after a browser journey's pause.
+pub fn http_client() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(2))
+}
+
 /// Starts the application on a database (migrating it) and makes a coordinator.
 pub async fn spawn_on(database: &TestDatabase) -> TestApp {
     spawn_with(database, |_| {}).await
@@ -119,7 +127,7 @@ pub async fn spawn_with(database: &TestDatabase, adjust: impl FnOnce(&mut Settin
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool().clone();
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let client = http_client().timeout(Duration::from_secs(30)).build().unwrap();
     let mut test_app = TestApp { address, backend: database.backend(), pool, client, token: String::new(), settings };
     test_app.token = test_app.user(Role::Coordinator, None);
     test_app

@@ -48,7 +48,7 @@ impl Server {
             }
         });
         let address = receiver.recv_timeout(Duration::from_secs(60)).expect("serve prints its address");
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
+        let client = crate::helpers::http_client().timeout(Duration::from_secs(120)).build().unwrap();
         Self { child, address, client }
     }
 

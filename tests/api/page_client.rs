@@ -58,7 +58,7 @@ impl PageClient {
 
     /// Signs in at the server at `base` (`http://127.0.0.1:PORT`).
     pub async fn sign_in_at(base: &str, email: &str, password: &str, lang: &str) -> Self {
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client = crate::helpers::http_client().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let form = client.get(format!("{base}/login")).send().await.unwrap();
         let login_csrf = set_cookie(&form, "sp_login_csrf").expect("a sign-in CSRF cookie");
         let token = csrf_in(&form.text().await.unwrap());

@@ -10,7 +10,7 @@ use crate::helpers::TestApp;
 const PASSWORD: &str = "korrekt häst batteri";
 
 fn browser() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    crate::helpers::http_client().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 /// The value of cookie `name` set by a response, with its attributes.

@@ -32,7 +32,8 @@ async fn the_api_keeps_to_its_openapi_document() {
         // A run that reached nothing would pass too: make sure it tested
         // every operation of the document.
         let operations = operations_in_document(&app).await;
-        assert!(report.contains(&format!("Tested: {operations}")), "not all {operations} operations tested:\n{report}");
+        let tested = report.split("Tested: ").nth(1).and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next());
+        assert_eq!(tested, Some(operations.to_string().as_str()), "not all {operations} operations tested:\n{report}");
         // The service still answers after thousands of hostile requests.
         assert_eq!(app.get("/health").await.status(), reqwest::StatusCode::OK);
     }
