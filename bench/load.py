@@ -18,7 +18,8 @@ a fresh database (`strumpavtal bench seed`), starts `strumpavtal serve` and
 and prints requests per second, p50/p99 latency, each endpoint's throughput
 as a ratio to the baseline, answers that were not 2xx, and the server's
 resident memory. `--soak MINUTES` instead runs a mix of all of them for that
-long and prints throughput, p99 and memory minute by minute.
+long and prints throughput, p99 and memory minute by minute; `--reads-only`
+leaves the writes out of the mix, so that the data does not grow.
 
 Needs: wrk (Debian: apt-get install wrk), Python 3, and for PostgreSQL a
 server that `--postgres` reaches and psql (it creates and drops a database
@@ -366,13 +367,16 @@ def soak(args, setup, workdir):
     scenarios = setup.scenarios()
     # Reads and writes in turn: a cohort, invoicing lines, one course's demand
     # and a write; the overview once in forty requests (it reads everything).
+    # With --reads-only the writes are left out, so the data stays as loaded.
     reads = [scenarios[n][1][0] for n in ("cohort", "invoicing", "demand")]
-    writes = scenarios["writes"][1]
+    writes = scenarios["writes"][1][:400]
     mix = []
-    for i, write in enumerate(writes[:400]):
-        mix += reads + [write]
+    for i, write in enumerate(writes):
+        mix += reads
         if i % 10 == 9:
-            mix[-1:-1] = [scenarios["dashboard"][1][0]]
+            mix.append(scenarios["dashboard"][1][0])
+        if not args.reads_only:
+            mix.append(write)
     print("| minute | requests/s | p50 ms | p99 ms | not 2xx | serve MB | load average |", flush=True)
     print("|---:|---:|---:|---:|---|---:|---|", flush=True)
     print(f"| 0 | | | | | {resident_mb(setup.server.pid):.0f} | {load_average()} |", flush=True)
@@ -397,6 +401,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
     parser.add_argument("--soak", type=int, metavar="MINUTES",
                         help="instead: a mix of everything for this many minutes (first backend and data set)")
+    parser.add_argument("--reads-only", action="store_true",
+                        help="with --soak: no writes, so that the data does not grow during the run")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres",
                         help="a PostgreSQL server to create the scratch database on")
     parser.add_argument("--binary", help="a built strumpavtal (default: cargo build --release)")

@@ -56,6 +56,7 @@ impl Application {
             settings: Arc::new(settings),
             sign_in_limiter,
             metrics: Metrics::new(),
+            heavy: Arc::default(),
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -66,6 +67,15 @@ impl Application {
                 // Outermost: counts the status the client gets, timed until the answer's head.
                 .wrap(middleware::from_fn(http::metrics::record))
                 .configure(http::configure)
+        })
+        // Without it, the kernel holds back a write smaller than a segment
+        // while an earlier one is unacknowledged, and the client delays its
+        // acknowledgement (40 ms on Linux): an answer sent in pieces (see
+        // `web::heavy::Slices`) waited that long for its last piece.
+        .on_connect(|connection, _| {
+            if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
         })
         // Signals are handled below, so that Ctrl-C stops as gently as
         // SIGTERM (actix would drop requests in flight on SIGINT).

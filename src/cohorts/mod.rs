@@ -19,7 +19,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 pub use records::{AllocationRecord, CohortRecord, CohortStatus};
 pub(crate) use views::org_facts;
-pub use views::{AllocationView, CohortFilter, CohortView, PerSeatPreview, get, list, load_views};
+pub use views::{AllocationView, CohortFilter, CohortView, PerSeatPreview, get, list, load_views, per_seat_previews};
 
 use crate::config::Settings;
 use crate::db::DbConnection;
@@ -64,6 +64,15 @@ pub(crate) fn find(conn: &mut DbConnection, id: CohortId) -> Result<CohortRecord
         .first(conn)
         .optional()?
         .ok_or(AppError::NotFound("cohort"))
+}
+
+/// The cohorts of one status, oldest first.
+pub fn of_status(conn: &mut DbConnection, status: CohortStatus) -> Result<Vec<CohortRecord>, AppError> {
+    Ok(cohorts::table
+        .filter(cohorts::status.eq(status.as_str()))
+        .order(cohorts::id)
+        .select(CohortRecord::as_select())
+        .load(conn)?)
 }
 
 /// The cohort's allocations, oldest first.

@@ -133,7 +133,7 @@ pub fn list(
         }
         let joining_as = joiner.as_ref().map(|j| (eligible[0], j.organisation_id, j.org_number.as_str()));
         let what_if = what_if(&record, rows, &orgs, joining_as)?;
-        let total = record.course_terms().cohort_cost(i64::from(record.size()));
+        let total = record.total_cost();
         let (course_code, course_title) = course_names.get(&record.course_id).cloned().unwrap_or_default();
         open.push(OpenCohort {
             cohort_id: record.id,
@@ -204,7 +204,7 @@ fn what_if(
     joining_as: Option<(AgreementId, OrganisationId, &str)>,
 ) -> Result<Vec<WhatIf>, AppError> {
     let (agreement_id, organisation_id, org_number) = joining_as.unwrap_or((AgreementId(0), OrganisationId(0), ""));
-    let price_before = per_seat_price(record.course_terms().cohort_cost(i64::from(record.size())), record.size());
+    let price_before = per_seat_price(record.total_cost(), record.size());
     // An agreement already in the cohort pays for its earlier seats anyway.
     let share_before = share_of(record, &parties(rows, orgs), agreement_id)?;
     let mut rows_after = rows.to_vec();

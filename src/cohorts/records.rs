@@ -90,6 +90,11 @@ impl CohortRecord {
         }
     }
 
+    /// What the cohort costs at its size, under the course's terms as they were.
+    pub fn total_cost(&self) -> Ore {
+        self.course_terms().cohort_cost(i64::from(self.size()))
+    }
+
     /// Seats another organisation could still take. Extra seats count as
     /// open: they were only added to reach the minimum, and a join releases
     /// them before it adds to the size.

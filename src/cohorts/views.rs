@@ -136,18 +136,7 @@ pub(crate) struct OrgFacts {
 
 impl Related {
     pub fn load(conn: &mut DbConnection, records: &[CohortRecord]) -> Result<Self, AppError> {
-        let ids: Vec<CohortId> = records.iter().map(|c| c.id).collect();
-        let mut allocations: HashMap<CohortId, Vec<AllocationRecord>> = HashMap::new();
-        for chunk in ids.chunks(CHUNK) {
-            let rows = cohort_allocations::table
-                .filter(cohort_allocations::cohort_id.eq_any(chunk))
-                .order(cohort_allocations::id)
-                .select(AllocationRecord::as_select())
-                .load(conn)?;
-            for row in rows {
-                allocations.entry(row.cohort_id).or_default().push(row);
-            }
-        }
+        let allocations = allocations_of(conn, records)?;
         let course_ids = distinct(records.iter().map(|c| c.course_id));
         let mut courses = HashMap::new();
         for chunk in course_ids.chunks(CHUNK) {
@@ -173,6 +162,43 @@ impl Related {
         }
         Ok(Self { allocations, courses, organisations, splits, invoiced })
     }
+}
+
+/// The allocations of each of the cohorts, oldest first.
+fn allocations_of(
+    conn: &mut DbConnection,
+    records: &[CohortRecord],
+) -> Result<HashMap<CohortId, Vec<AllocationRecord>>, AppError> {
+    let ids: Vec<CohortId> = records.iter().map(|c| c.id).collect();
+    let mut allocations: HashMap<CohortId, Vec<AllocationRecord>> = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows = cohort_allocations::table
+            .filter(cohort_allocations::cohort_id.eq_any(chunk))
+            .order(cohort_allocations::id)
+            .select(AllocationRecord::as_select())
+            .load(conn)?;
+        for row in rows {
+            allocations.entry(row.cohort_id).or_default().push(row);
+        }
+    }
+    Ok(allocations)
+}
+
+/// The per-seat preview of each cohort, in the order given: what
+/// `CohortView::per_seat` shows, without the rest of the views (the
+/// coordinator's overview adds up the previews of thousands of proposals).
+pub fn per_seat_previews(
+    conn: &mut DbConnection,
+    records: &[CohortRecord],
+    vat: VatRate,
+) -> Result<Vec<PerSeatPreview>, AppError> {
+    let mut allocations = allocations_of(conn, records)?;
+    let org_ids = distinct(allocations.values().flatten().map(|a| a.organisation_id));
+    let organisations = org_facts(conn, &org_ids)?;
+    records
+        .iter()
+        .map(|record| preview(record, &allocations.remove(&record.id).unwrap_or_default(), &organisations, vat))
+        .collect()
 }
 
 pub(crate) fn org_facts(
@@ -258,7 +284,6 @@ fn build(
             joined: a.joined,
         })
         .collect();
-    let terms = record.course_terms();
     Ok(CohortView {
         id: record.id,
         plan_id: record.plan_id,
@@ -273,7 +298,7 @@ fn build(
         open_seats: record.open_seats(),
         fixed_fee_ore: record.fixed_fee_ore,
         per_participant_fee_ore: record.per_participant_fee_ore,
-        total_ore: terms.cohort_cost(i64::from(record.size())),
+        total_ore: record.total_cost(),
         cancellation_deadline: record.cancellation_deadline,
         starts_on: record.starts_on,
         ends_on: record.ends_on,

@@ -8,6 +8,7 @@ pub mod backup;
 pub mod schema;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -49,24 +50,76 @@ impl std::fmt::Debug for DbPool {
     }
 }
 
-/// Whether the last attempt to open a connection failed, and why: the pool
-/// opens connections in the background, so a request waiting for one would
-/// otherwise only learn that the database is down when its whole
-/// connection timeout has passed.
-#[derive(Debug, Default)]
+/// What the pool knows of the database's health: whether the last attempt to
+/// open a connection failed, and why (the pool opens connections in the
+/// background, so a request waiting for one would otherwise only learn that
+/// the database is down when its whole connection timeout has passed); and
+/// whether pooled connections must be checked before use.
+///
+/// Checking every connection at checkout (r2d2's `test_on_check_out`) costs a
+/// round trip per checkout, as much as a request's own query. A connection
+/// only dies with the database or the network, so it is checked when the
+/// pool has been idle (the database may have restarted meanwhile) or a
+/// connection has lately been found dead, and not while requests keep the
+/// pool busy.
+#[derive(Debug)]
 struct Health {
     failing: Mutex<Option<String>>,
+    epoch: Instant,
+    /// Milliseconds since `epoch` of the last checkout.
+    last_checkout: AtomicU64,
+    /// Until when (milliseconds since `epoch`) every connection is checked.
+    suspect_until: AtomicU64,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Self { failing: Mutex::default(), epoch: Instant::now(), last_checkout: 0.into(), suspect_until: 0.into() }
+    }
 }
 
 impl Health {
     fn record(&self, outcome: Result<(), String>) {
+        if outcome.is_err() {
+            self.connection_lost();
+        }
         *self.failing.lock().unwrap_or_else(|e| e.into_inner()) = outcome.err();
     }
 
     fn failing(&self) -> Option<String> {
         self.failing.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A connection was found dead, or none could be opened: check every
+    /// connection for a while, so that the other dead ones are found before
+    /// a request gets them.
+    fn connection_lost(&self) {
+        self.suspect_until.store(self.now() + SUSPECT_FOR.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    fn suspect(&self) -> bool {
+        self.now() < self.suspect_until.load(Ordering::Relaxed)
+    }
+
+    /// Whether a connection just taken from the pool must be checked first;
+    /// counts the checkout.
+    fn check_on_checkout(&self) -> bool {
+        let now = self.now();
+        let previous = self.last_checkout.swap(now, Ordering::Relaxed);
+        self.suspect() || now.saturating_sub(previous) > IDLE_BEFORE_CHECK.as_millis() as u64
+    }
 }
+
+/// A pool unused for this long may hold connections the database has
+/// dropped meanwhile; the next checkout checks its connection.
+const IDLE_BEFORE_CHECK: Duration = Duration::from_secs(1);
+
+/// How long after a dead connection every checkout checks its connection.
+const SUSPECT_FOR: Duration = Duration::from_secs(60);
 
 /// How long a request waits for a connection before it asks whether the
 /// database is down; while it is, the request is refused after this long.
@@ -172,8 +225,11 @@ impl ManageConnection for ConnectionManager {
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         // A connection given back while a panic unwinds may still hold a
-        // transaction or a session lock (the planner's): close it.
-        std::thread::panicking() || conn.is_broken()
+        // transaction or a session lock (the planner's): close it. While
+        // connections are dying, one that is given back is checked, so that
+        // a dead one leaves the pool (diesel counts a PostgreSQL connection
+        // lost outside a transaction as whole).
+        std::thread::panicking() || conn.is_broken() || (self.health.suspect() && conn.ping().is_err())
     }
 }
 
@@ -204,6 +260,8 @@ pub fn connect(url: &str, pool_size: u32, busy_timeout: Duration) -> anyhow::Res
     let pool = r2d2::Pool::builder()
         .max_size(pool_size)
         .connection_timeout(CONNECTION_TIMEOUT)
+        // `checkout` checks connections when there is reason to.
+        .test_on_check_out(false)
         .build(manager)
         .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", redact(url)))?;
     let mut conn = pool.get()?;
@@ -216,13 +274,22 @@ pub fn connect(url: &str, pool_size: u32, busy_timeout: Duration) -> anyhow::Res
 /// steps: if meanwhile the pool's last attempt to connect failed, the
 /// database is down and the request is refused at once (503) rather than
 /// after the whole connection timeout; otherwise all connections are busy,
-/// and it waits up to that timeout.
+/// and it waits up to that timeout. A connection that fails its check
+/// (see [`Health`]) is given back, which closes it, and another is taken.
 pub fn checkout(pool: &DbPool) -> Result<r2d2::PooledConnection<ConnectionManager>, AppError> {
     let deadline = Instant::now() + pool.connection_timeout();
     loop {
         let step = OUTAGE_CHECK.min(deadline.saturating_duration_since(Instant::now()));
         match pool.get_timeout(step) {
-            Ok(conn) => return Ok(conn),
+            Ok(mut conn) => {
+                if !pool.health.check_on_checkout() || conn.ping().is_ok() {
+                    return Ok(conn);
+                }
+                pool.health.connection_lost();
+                if Instant::now() >= deadline {
+                    return Err(AppError::Unavailable("the database does not answer".into()));
+                }
+            }
             Err(error) => {
                 if let Some(failure) = pool.health.failing() {
                     return Err(AppError::Unavailable(failure));
@@ -283,7 +350,13 @@ where
     let pool = pool.clone();
     actix_web::web::block(move || {
         let mut conn = checkout(&pool)?;
-        f(&mut conn)
+        let outcome = f(&mut conn);
+        if let Err(AppError::Unavailable(_)) = outcome {
+            // The connection died under the request (the database restarted,
+            // say); the others may have too.
+            pool.health.connection_lost();
+        }
+        outcome
     })
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?

@@ -79,6 +79,17 @@ pub struct DemandNeed {
 /// poolable seats (firm and extra) reach the minimum, or one non-pooling
 /// organisation's seats do alone.
 pub fn aggregate(open_needs: &[OpenNeed], first_term: Term) -> Vec<DemandRow> {
+    aggregate_with(open_needs, first_term, true)
+}
+
+/// As [`aggregate`], with the figures only: every row's `needs` is empty.
+/// At national scale the needs are most of the work (a need counts in every
+/// term of its window), and the heat map shows only the figures.
+pub fn aggregate_figures(open_needs: &[OpenNeed], first_term: Term) -> Vec<DemandRow> {
+    aggregate_with(open_needs, first_term, false)
+}
+
+fn aggregate_with(open_needs: &[OpenNeed], first_term: Term, with_needs: bool) -> Vec<DemandRow> {
     let mut cells: BTreeMap<(&str, Term), Vec<&OpenNeed>> = BTreeMap::new();
     for need in open_needs {
         for term in Term::range(need.earliest_term.max(first_term), need.latest_term) {
@@ -119,18 +130,21 @@ pub fn aggregate(open_needs: &[OpenNeed], first_term: Term) -> Vec<DemandRow> {
                 max_participants: first.max_participants,
                 viable: reachable >= minimum,
                 missing_seats: (minimum - reachable).max(0),
-                needs: cell
-                    .iter()
-                    .map(|n| DemandNeed {
-                        need_id: n.need_id,
-                        agreement_id: n.agreement_id,
-                        organisation_id: n.organisation_id,
-                        organisation_name: n.organisation_name.clone(),
-                        seats: n.seats,
-                        extra_seats: n.extra_seats,
-                        pooling: n.pooling,
-                    })
-                    .collect(),
+                needs: if !with_needs {
+                    Vec::new()
+                } else {
+                    cell.iter()
+                        .map(|n| DemandNeed {
+                            need_id: n.need_id,
+                            agreement_id: n.agreement_id,
+                            organisation_id: n.organisation_id,
+                            organisation_name: n.organisation_name.clone(),
+                            seats: n.seats,
+                            extra_seats: n.extra_seats,
+                            pooling: n.pooling,
+                        })
+                        .collect()
+                },
             }
         })
         .collect()
@@ -332,5 +346,35 @@ mod tests {
         );
         let keys: Vec<String> = rows.iter().map(|r| format!("{} {}", r.course_code, r.term)).collect();
         assert_eq!(keys, ["AI VT2027", "AI HT2027", "STRESS VT2027"]);
+    }
+
+    #[test]
+    fn the_figures_alone_are_the_rows_without_their_needs() {
+        let needs = [
+            need(1, 1, "SAMT3", 5, 2, ("VT2027", "HT2027"), true),
+            need(2, 2, "SAMT3", 13, 0, ("HT2027", "HT2027"), false),
+            need(3, 3, "AI", 4, 1, ("VT2027", "VT2028"), true),
+        ];
+        let figures = aggregate_figures(&needs, term("VT2027"));
+        let rows = aggregate(&needs, term("VT2027"));
+        assert!(rows.iter().all(|r| !r.needs.is_empty()));
+        let shown = |rows: &[DemandRow]| {
+            rows.iter()
+                .map(|r| {
+                    (
+                        r.course_code.clone(),
+                        r.term,
+                        r.organisations,
+                        r.firm_seats,
+                        r.extra_seats,
+                        r.viable,
+                        r.missing_seats,
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shown(&figures), shown(&rows));
+        assert!(figures.iter().all(|r| r.needs.is_empty()));
+        assert_eq!(figures.len(), 5, "AI in three terms, SAMT3 in two");
     }
 }

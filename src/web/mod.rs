@@ -3,6 +3,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod heavy;
 pub mod metrics;
 pub mod pages;
 
@@ -28,6 +29,9 @@ pub struct AppState {
     pub sign_in_limiter: Arc<crate::access::sign_in_limit::SignInLimiter>,
     /// What `GET /metrics` shows; this process's own.
     pub metrics: Arc<crate::telemetry::metrics::Metrics>,
+    /// The turns and shared answers of the reads that go through every open
+    /// need in the country.
+    pub heavy: Arc<heavy::HeavyReads>,
 }
 
 impl AppState {

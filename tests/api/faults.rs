@@ -34,7 +34,7 @@ enum Body {
 /// it answers. Returns how many requests got an answer before the kill.
 async fn kill_during(database: &TestDatabase, token: &str, requests: &[(String, Body)], after: Duration) -> usize {
     let mut server = Server::start(&database.url);
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client().build().unwrap();
     let sent: Vec<_> = requests
         .iter()
         .map(|(path, body)| {
@@ -359,6 +359,15 @@ async fn a_postgresql_restart_fails_requests_cleanly_and_the_server_recovers_by_
     let (status, body) = server.post(&token, "/api/v1/organisations", &organisation(SUNDSVALL, "Sundsvall")).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
+    // Restarted while the server is idle: its pooled connections are dead,
+    // and the next request must not get one.
+    cluster.stop();
+    cluster.resume();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (status, listed) = server.get(&token, "/api/v1/organisations").await;
+    assert_eq!(status, StatusCode::OK, "the first request after a restart while idle: {listed}");
+
+    // Stopped while the server runs.
     cluster.stop();
     for _ in 0..3 {
         let listed = refused_during_outage("GET", server.get(&token, "/api/v1/organisations")).await;

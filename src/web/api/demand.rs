@@ -1,3 +1,5 @@
+use actix_web::http::header::ContentType;
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 
 use crate::access::Caller;
@@ -6,6 +8,7 @@ use crate::error::AppError;
 use crate::registry::demand::{self, DemandFilter, DemandRow};
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
+use crate::web::heavy::Slices;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/demand").route(web::get().to(get)));
@@ -23,6 +26,21 @@ pub async fn get(
     let today = state.today();
     let scope = caller.scope();
     let filter = filter.into_inner();
-    let rows = db::run(&state.pool, move |conn| demand::demand(conn, today, scope, &filter)).await?;
-    Ok(HttpResponse::Ok().json(rows))
+    if filter.course_code.is_some() {
+        // One course's demand is light.
+        let rows = db::run(&state.pool, move |conn| demand::demand(conn, today, scope, &filter)).await?;
+        return Ok(HttpResponse::Ok().json(rows));
+    }
+    // Every course's is heavy: it takes its turn, and what every
+    // coordinator sees is shared among the requests waiting for it.
+    let shared = scope.is_none() && filter.term.is_none();
+    let reader = state.clone();
+    let read = move || async move {
+        let _turn = reader.heavy.turn().await?;
+        let rows = db::run(&reader.pool, move |conn| demand::demand(conn, today, scope, &filter)).await?;
+        let json = serde_json::to_vec(&rows).map_err(|e| AppError::Internal(e.into()))?;
+        Ok(Bytes::from(json))
+    };
+    let json = if shared { state.heavy.demand.get(read).await? } else { read().await? };
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(Slices(json)))
 }

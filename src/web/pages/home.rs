@@ -2,6 +2,8 @@
 //! organisation's agreements and budgets for its users, and the way to
 //! invoicing for finance.
 
+use std::sync::Arc;
+
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -10,6 +12,7 @@ use super::coordinator::{dashboard, organisations};
 use super::layout::Lang;
 use super::signed_in::{PageError, SignedIn};
 use crate::access::{Caller, Role};
+use crate::db;
 use crate::web::AppState;
 
 /// Who is signed in, in the role's own words.
@@ -45,7 +48,18 @@ pub async fn home(
     let caller = signed_in.caller().clone();
     if caller.is_coordinator() {
         let (today, vat) = (state.today(), state.settings.pricing.vat());
-        let found = signed_in.run(&state, move |conn, caller| dashboard::load(conn, caller, today, vat)).await?;
+        // It is the same for every coordinator: requests waiting for it
+        // share the next one, which takes its turn among the heavy reads.
+        let found = state
+            .heavy
+            .overview
+            .get(|| async {
+                let _turn = state.heavy.turn().await?;
+                let caller = caller.clone();
+                db::run(&state.pool, move |conn| dashboard::load(conn, &caller, today, vat)).await.map(Arc::new)
+            })
+            .await
+            .map_err(|e| signed_in.fail(e))?;
         let heat_map_page = query.page.trim().parse().unwrap_or(1);
         let body = html! { (signed_in_as(lang, &caller)) (dashboard::render(lang, &found, heat_map_page)) };
         return Ok(signed_in.ok(lang.pick("Översikt", "Overview"), body));

@@ -11,7 +11,7 @@
 
 mod cohorts;
 mod components;
-mod coordinator;
+pub(crate) mod coordinator;
 mod finance;
 mod home;
 mod layout;

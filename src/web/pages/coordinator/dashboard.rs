@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use super::heat_map::{self, HeatMap};
 use crate::access::Caller;
 use crate::cohorts::plans;
-use crate::cohorts::{self, CohortFilter, CohortView};
+use crate::cohorts::{self, CohortRecord, CohortStatus, splits};
 use crate::db::DbConnection;
 use crate::email::outbox::{self, OutboxStatus};
 use crate::error::AppError;
@@ -34,25 +34,29 @@ pub struct CohortFigures {
 impl CohortFigures {
     /// Confirmed cohorts: what their current split versions charge, and each
     /// party's standalone cost minus its share, as stored with the split.
-    pub fn confirmed(views: &[CohortView]) -> Self {
-        let shares = || views.iter().flat_map(|v| &v.shares);
-        CohortFigures {
-            count: views.len(),
-            firm_seats: views.iter().map(|v| i64::from(v.firm_seats)).sum(),
+    fn confirmed(conn: &mut DbConnection) -> Result<Self, AppError> {
+        let records = cohorts::of_status(conn, CohortStatus::Confirmed)?;
+        let splits = splits::current(conn, &records)?;
+        let shares = || splits.values().flat_map(|(_, shares)| shares);
+        Ok(CohortFigures {
+            count: records.len(),
+            firm_seats: records.iter().map(|r| i64::from(r.firm_seats)).sum(),
             cost: shares().map(|s| s.amount_ore).sum(),
             savings: shares().map(|s| s.savings_ore).sum(),
-        }
+        })
     }
 
     /// Proposed cohorts: their cost, and the savings of the `per_seat`
     /// preview (no rule has been chosen yet).
-    pub fn proposed(views: &[CohortView]) -> Self {
-        CohortFigures {
-            count: views.len(),
-            firm_seats: views.iter().map(|v| i64::from(v.firm_seats)).sum(),
-            cost: views.iter().map(|v| v.total_ore).sum(),
-            savings: views.iter().map(|v| v.per_seat.savings_ore).sum(),
-        }
+    fn proposed(conn: &mut DbConnection, vat: VatRate) -> Result<Self, AppError> {
+        let records = cohorts::of_status(conn, CohortStatus::Proposed)?;
+        let previews = cohorts::per_seat_previews(conn, &records, vat)?;
+        Ok(CohortFigures {
+            count: records.len(),
+            firm_seats: records.iter().map(|r| i64::from(r.firm_seats)).sum(),
+            cost: records.iter().map(CohortRecord::total_cost).sum(),
+            savings: previews.iter().map(|p| p.savings_ore).sum(),
+        })
     }
 }
 
@@ -117,11 +121,10 @@ pub fn load(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, vat: Vat
     // The same aggregation as GET /api/v1/demand, without filters.
     let open_needs = demand::load_open_needs(conn, today, None)?;
     let seats_requested = open_needs.iter().map(|n| i64::from(n.seats)).sum();
-    let heat_map = HeatMap::build(&demand::aggregate(&open_needs, Term::first_not_begun(today)));
+    let heat_map = HeatMap::build(&demand::aggregate_figures(&open_needs, Term::first_not_begun(today)));
 
-    let of_status = |status: &str| CohortFilter { status: Some(status.to_owned()), ..CohortFilter::default() };
-    let confirmed = CohortFigures::confirmed(&cohorts::list(conn, caller, &of_status("confirmed"), vat)?);
-    let proposed = CohortFigures::proposed(&cohorts::list(conn, caller, &of_status("proposed"), vat)?);
+    let confirmed = CohortFigures::confirmed(conn)?;
+    let proposed = CohortFigures::proposed(conn, vat)?;
 
     let latest = plans::latest(conn, caller)?;
     let latest_plan = match latest {

@@ -1,0 +1,177 @@
+//! The heavy reads: the two that go through every open need in the country,
+//! `GET /api/v1/demand` without a course and the coordinator's overview. At
+//! national scale each takes a tenth of a second of CPU or more and tens of
+//! megabytes, so many of them at once could swamp a small machine. Three
+//! things keep them in bounds:
+//!
+//! - they take turns, as many at once as there are cores, and wait for their
+//!   turn without holding a database connection;
+//! - requests waiting for the same read share the next answer ([`Shared`]);
+//! - a shared answer is sent from one buffer, a slice at a time ([`Slices`]).
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use actix_web::body::{BodySize, MessageBody};
+use actix_web::web::Bytes;
+use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
+
+use super::pages::coordinator::dashboard::Dashboard;
+use crate::error::AppError;
+
+/// The turns, and the answers shared, of one process.
+pub struct HeavyReads {
+    turns: Semaphore,
+    /// The coordinators' overview, which is the same for every coordinator.
+    pub overview: Shared<Arc<Dashboard>>,
+    /// Every course's demand as coordinators see it, as JSON.
+    pub demand: Shared<Bytes>,
+}
+
+impl HeavyReads {
+    /// One turn per core: more at once would only wait for the CPU while
+    /// holding their memory and pooled connections that light requests need
+    /// (at 64 at once the pool ran dry, and requests got 503).
+    pub fn new() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        Self { turns: Semaphore::new(cores), overview: Shared::default(), demand: Shared::default() }
+    }
+
+    /// Waits for a turn; the turn ends when the permit is dropped.
+    pub async fn turn(&self) -> Result<SemaphorePermit<'_>, AppError> {
+        self.turns.acquire().await.map_err(|_| AppError::Internal(anyhow::anyhow!("the heavy reads' turns are closed")))
+    }
+}
+
+impl Default for HeavyReads {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The latest answer of one read, and when its computation began.
+pub struct Shared<V> {
+    latest: Mutex<Option<(Instant, V)>>,
+}
+
+impl<V> Default for Shared<V> {
+    fn default() -> Self {
+        Self { latest: Mutex::new(None) }
+    }
+}
+
+impl<V: Clone> Shared<V> {
+    /// An answer whose computation began after this call did: computed by
+    /// `compute`, or by another request's call that began its computation
+    /// while this one waited. So no answer is older than its request (a
+    /// client that has just changed something sees the change), and
+    /// however many requests pile up behind a computation, the next one
+    /// serves them all. One computation runs at a time (the lock is fair:
+    /// first come, first served).
+    pub async fn get<F>(&self, compute: impl FnOnce() -> F) -> Result<V, AppError>
+    where
+        F: Future<Output = Result<V, AppError>>,
+    {
+        let arrived = Instant::now();
+        let mut latest = self.latest.lock().await;
+        if let Some((began, answer)) = latest.as_ref()
+            && *began > arrived
+        {
+            return Ok(answer.clone());
+        }
+        let began = Instant::now();
+        let answer = compute().await?;
+        *latest = Some((began, answer.clone()));
+        Ok(answer)
+    }
+}
+
+/// How much of a shared answer is handed to a connection at a time.
+const SLICE: usize = 32 * 1024;
+
+/// A body sent a slice at a time from a shared buffer. actix copies every
+/// piece of a body it is given into the connection's buffer, and asks for
+/// the next only when that buffer has drained; given a whole 8.7 MB answer
+/// at once, each slow reader would hold a copy of it.
+pub struct Slices(pub Bytes);
+
+impl MessageBody for Slices {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.0.len() as u64)
+    }
+
+    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        if self.0.is_empty() {
+            return Poll::Ready(None);
+        }
+        let slice = self.0.len().min(SLICE);
+        Poll::Ready(Some(Ok(self.0.split_to(slice))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn requests_waiting_for_a_computation_share_the_next_one() {
+        let shared = Arc::new(Shared::<usize>::default());
+        let computations = Arc::new(AtomicUsize::new(0));
+        let slow = |computations: Arc<AtomicUsize>| async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Ok(computations.fetch_add(1, Ordering::SeqCst) + 1)
+        };
+        // The first request computes; the ten that arrive while it runs
+        // wait, and share the computation that begins after them.
+        let first = tokio::spawn({
+            let (shared, computations) = (Arc::clone(&shared), Arc::clone(&computations));
+            async move { shared.get(|| slow(computations)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let waiting: Vec<_> = (0..10)
+            .map(|_| {
+                let (shared, computations) = (Arc::clone(&shared), Arc::clone(&computations));
+                tokio::spawn(async move { shared.get(|| slow(computations)).await })
+            })
+            .collect();
+        assert_eq!(first.await.unwrap().unwrap(), 1);
+        for request in waiting {
+            assert_eq!(request.await.unwrap().unwrap(), 2, "the computation that began after they arrived");
+        }
+        assert_eq!(computations.load(Ordering::SeqCst), 2);
+    }
+
+    #[actix_web::test]
+    async fn an_answer_older_than_the_request_is_not_used() {
+        let shared = Shared::<usize>::default();
+        assert_eq!(shared.get(|| async { Ok(1) }).await.unwrap(), 1);
+        assert_eq!(shared.get(|| async { Ok(2) }).await.unwrap(), 2, "computed again, not the first answer");
+    }
+
+    #[actix_web::test]
+    async fn a_failed_computation_is_not_shared() {
+        let shared = Shared::<usize>::default();
+        assert!(shared.get(|| async { Err(AppError::Unavailable("down".into())) }).await.is_err());
+        assert_eq!(shared.get(|| async { Ok(3) }).await.unwrap(), 3);
+    }
+
+    #[actix_web::test]
+    async fn slices_send_the_whole_answer_in_order_a_slice_at_a_time() {
+        let answer: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let mut body = Slices(Bytes::from(answer.clone()));
+        assert_eq!(body.size(), BodySize::Sized(100_000));
+        let mut pieces = Vec::new();
+        while let Some(piece) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_next(cx)).await {
+            pieces.push(piece.unwrap());
+        }
+        assert_eq!(pieces.iter().map(Bytes::len).collect::<Vec<_>>(), [SLICE, SLICE, SLICE, 100_000 - 3 * SLICE]);
+        assert_eq!(pieces.concat(), answer);
+    }
+}
