@@ -170,7 +170,13 @@ pub async fn preview(
     require_needs_keeper(&signed_in)?;
     let lang = signed_in.lang;
     let bytes = file.map(|f| f.data.to_vec()).unwrap_or_default();
-    let (text, rows_above) = match readable(lang, &bytes, state.settings.server.import_limit_bytes) {
+    let limit = state.settings.server.import_limit_bytes;
+    // Unzipping and reading a workbook takes a while: not on the thread
+    // that serves other requests.
+    let read = web::block(move || readable(lang, &bytes, limit))
+        .await
+        .map_err(|e| signed_in.fail(AppError::Internal(anyhow::anyhow!("reading the upload failed: {e}"))))?;
+    let (text, rows_above) = match read {
         Ok(read) => read,
         Err(message) => return Ok(refuse_file(&signed_in, &message, &[])),
     };
