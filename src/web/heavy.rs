@@ -30,24 +30,20 @@ pub struct HeavyReads {
     pub demand: Shared<Bytes>,
 }
 
-impl HeavyReads {
+impl Default for HeavyReads {
     /// One turn per core: more at once would only wait for the CPU while
     /// holding their memory and pooled connections that light requests need
-    /// (at 64 at once the pool ran dry, and requests got 503).
-    pub fn new() -> Self {
+    /// (at 64 at once the pool ran dry, and some of them got 503).
+    fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         Self { turns: Semaphore::new(cores), overview: Shared::default(), demand: Shared::default() }
     }
+}
 
+impl HeavyReads {
     /// Waits for a turn; the turn ends when the permit is dropped.
     pub async fn turn(&self) -> Result<SemaphorePermit<'_>, AppError> {
         self.turns.acquire().await.map_err(|_| AppError::Internal(anyhow::anyhow!("the heavy reads' turns are closed")))
-    }
-}
-
-impl Default for HeavyReads {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
