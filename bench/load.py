@@ -7,17 +7,20 @@ a fresh database (`strumpavtal bench seed`), starts `strumpavtal serve` and
 (a plan, then confirm and invoice), and runs wrk against:
 
   baseline    one row read through the same pool, as JSON (bench baseline)
-  cohort      GET /api/v1/cohorts/{id}, a confirmed cohort
-  invoicing   GET /api/v1/organisations/{id}/invoicing, the organisation
-              with the most invoicing lines
-  demand      GET /api/v1/demand?course_code=…, the course of that cohort
+  cohort      GET /api/v1/cohorts/{id}, each of the confirmed cohorts in turn
+  invoicing   GET /api/v1/organisations/{id}/invoicing, each of the 20
+              organisations with the most invoicing lines in turn
+  demand      GET /api/v1/demand?course_code=…, the courses of the 20
+              largest cohorts in turn
   demand-all  GET /api/v1/demand, every course (8.7 MB at national scale)
   dashboard   GET / as the coordinator (the overview page)
   writes      POST /api/v1/needs and POST /api/v1/cohorts/{id}/join, in turn
 
 and prints requests per second, p50/p99 latency, each endpoint's throughput
 as a ratio to the baseline, answers that were not 2xx, and the server's
-resident memory. `--soak MINUTES` instead runs a mix of all of them for that
+resident memory. `--answer-cache-mb 0` runs the server with its cache of
+everyday answers off, so that every cohort, invoicing and demand read is
+computed. `--soak MINUTES` instead runs a mix of all of them for that
 long and prints throughput, p99 and memory minute by minute; `--reads-only`
 leaves the writes out of the mix, so that the data does not grow.
 
@@ -222,6 +225,8 @@ class Setup:
                    STRUMPAVTAL__DATABASE__URL=url,
                    STRUMPAVTAL__SERVER__BIND=f"127.0.0.1:{SERVER_PORT}",
                    STRUMPAVTAL__EMAIL__FILE_DIR=f"{workdir}/outbox-{backend}-{data}")
+        if args.answer_cache_mb is not None:
+            env["STRUMPAVTAL__SERVER__ANSWER_CACHE_MB"] = str(args.answer_cache_mb)
         seeded = subprocess.run([args.binary, "bench", "seed", "--data", data, "--needs", str(args.needs)],
                                 env=env, check=True, capture_output=True, text=True)
         self.seeded = json.loads(seeded.stdout.strip().splitlines()[-1])
@@ -241,7 +246,7 @@ class Setup:
         plan = self.api.call("POST", "/plans")
         proposed = sorted(plan["cohorts"], key=lambda c: -len(c["allocations"]))
         self.confirmed = [c["id"] for c in proposed[: self.args.confirm]]
-        self.busiest_course = proposed[0]["course_code"]
+        self.busy_courses = list(dict.fromkeys(c["course_code"] for c in proposed[:20]))
         for cohort in self.confirmed:
             self.api.call("POST", f"/cohorts/{cohort}/confirm", {})
             self.api.call("POST", f"/cohorts/{cohort}/invoice", {})
@@ -254,12 +259,12 @@ class Setup:
             # Others may join only where every party pools.
             if all(a["agreement_id"] in pooling for a in cohort["allocations"]):
                 self.joinable.append((cohort["id"], cohort["term"]))
-        self.organisation = max(lines, key=lines.get)
+        self.organisations = sorted(lines, key=lines.get, reverse=True)[:20]
         self.courses = [c["code"] for c in self.api.call("GET", "/courses")][:10]
         self.first_term = plan["first_term"]
         print(f"  set up in {time.monotonic() - started:.1f} s: {len(plan['cohorts'])} cohorts proposed, "
-              f"{len(self.confirmed)} confirmed and invoiced; organisation {self.organisation} has seats in "
-              f"{lines[self.organisation]} of them", file=sys.stderr, flush=True)
+              f"{len(self.confirmed)} confirmed and invoiced; organisation {self.organisations[0]} has seats in "
+              f"{lines[self.organisations[0]]} of them", file=sys.stderr, flush=True)
 
     def api_get(self, path):
         return {"method": "GET", "path": f"/api/v1{path}",
@@ -286,9 +291,9 @@ class Setup:
         writes = [r for pair in zip(needs * len(joins), joins * len(needs)) for r in pair][:2000]
         return {
             "baseline": (BASELINE_PORT, [{"method": "GET", "path": "/baseline", "headers": {}}]),
-            "cohort": (SERVER_PORT, [self.api_get(f"/cohorts/{self.confirmed[0]}")]),
-            "invoicing": (SERVER_PORT, [self.api_get(f"/organisations/{self.organisation}/invoicing")]),
-            "demand": (SERVER_PORT, [self.api_get(f"/demand?course_code={self.busiest_course}")]),
+            "cohort": (SERVER_PORT, [self.api_get(f"/cohorts/{id}") for id in self.confirmed]),
+            "invoicing": (SERVER_PORT, [self.api_get(f"/organisations/{id}/invoicing") for id in self.organisations]),
+            "demand": (SERVER_PORT, [self.api_get(f"/demand?course_code={c}") for c in self.busy_courses]),
             "demand-all": (SERVER_PORT, [self.api_get("/demand")]),
             "dashboard": (SERVER_PORT, [{"method": "GET", "path": "/",
                                          "headers": {"Cookie": f"sp_session={self.seeded['session_cookie']}"}}]),
@@ -406,6 +411,8 @@ def main():
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres",
                         help="a PostgreSQL server to create the scratch database on")
     parser.add_argument("--binary", help="a built strumpavtal (default: cargo build --release)")
+    parser.add_argument("--answer-cache-mb", type=int, metavar="MB",
+                        help="the server's server.answer_cache_mb (default: its own, 64); 0 turns the cache off")
     args = parser.parse_args()
     args.backend = args.backend or ["sqlite", "postgres"]
     args.data = args.data or ["demo", "national"]

@@ -39,6 +39,9 @@ pub struct ServerSettings {
     /// On SIGTERM or Ctrl-C, how long requests in flight (and e-mails being
     /// sent) may take to finish before the process stops anyway.
     pub shutdown_timeout_seconds: u64,
+    /// Megabytes of answers to everyday reads kept while the data is
+    /// unchanged (`web::cache`); 0 keeps none.
+    pub answer_cache_mb: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -278,6 +281,9 @@ impl Settings {
         }
         if !(1..=24 * 30).contains(&self.web.session_hours) {
             anyhow::bail!("web.session_hours must be between 1 and 720");
+        }
+        if self.server.answer_cache_mb > 65_536 {
+            anyhow::bail!("server.answer_cache_mb must be at most 65536 (64 GB)");
         }
         if self.server.shutdown_timeout_seconds > 3600 {
             anyhow::bail!("server.shutdown_timeout_seconds must be at most 3600");

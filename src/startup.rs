@@ -23,6 +23,7 @@ use crate::config::{EmailSettings, Settings};
 use crate::db::{self, DbPool};
 use crate::email;
 use crate::telemetry::metrics::Metrics;
+use crate::web::cache::AnswerCache;
 use crate::web::{self as http, AppState};
 
 pub struct Application {
@@ -51,12 +52,14 @@ impl Application {
         let per_minute = NonZeroU32::new(settings.web.sign_in_attempts_per_minute)
             .ok_or_else(|| anyhow::anyhow!("web.sign_in_attempts_per_minute must be at least 1"))?;
         let sign_in_limiter = Arc::new(SignInLimiter::new(per_minute));
+        let answers = Arc::new(AnswerCache::new(settings.server.answer_cache_mb.saturating_mul(1024 * 1024)));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             settings: Arc::new(settings),
             sign_in_limiter,
             metrics: Metrics::new(),
             heavy: Arc::default(),
+            answers,
         });
         let mut server = HttpServer::new(move || {
             App::new()

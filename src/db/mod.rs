@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod schema;
+pub mod version;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

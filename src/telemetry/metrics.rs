@@ -1,6 +1,7 @@
 //! The metrics `GET /metrics` shows, in the Prometheus text format: HTTP
 //! requests and their latency by route pattern, plan runs and how long they
-//! took, and the outbox's depth (read from the database at each scrape, so
+//! took, answers to everyday reads given from the cache or computed, and
+//! the outbox's depth (read from the database at each scrape, so
 //! every instance on one database reports the same, whole outbox).
 //!
 //! Each `Application` has its own `Metrics`, so counts start at zero with the
@@ -61,6 +62,7 @@ pub struct Metrics {
     plan_runs: Family<OutcomeLabels, Counter>,
     plan_duration: Histogram,
     outbox_depth: Family<StatusLabels, Gauge>,
+    answers: Family<OutcomeLabels, Counter>,
 }
 
 impl Metrics {
@@ -98,7 +100,13 @@ impl Metrics {
             "E-mails in the outbox not yet sent, by status (read from the database at each scrape)",
             outbox_depth.clone(),
         );
-        Arc::new(Self { registry, requests, latency, plan_runs, plan_duration, outbox_depth })
+        let answers = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "cached_reads",
+            "Answers to everyday reads (web::cache): given as kept, or computed because the data changed or they were not kept",
+            answers.clone(),
+        );
+        Arc::new(Self { registry, requests, latency, plan_runs, plan_duration, outbox_depth, answers })
     }
 
     /// Counts one answered request. `route` is the matched pattern (such as
@@ -117,6 +125,12 @@ impl Metrics {
         if stored {
             self.plan_duration.observe(took.as_secs_f64());
         }
+    }
+
+    /// Counts one answer to a cached read: `kept` if it came from the cache.
+    pub fn observe_cached_read(&self, kept: bool) {
+        let outcome = if kept { "kept" } else { "computed" };
+        self.answers.get_or_create(&OutcomeLabels { outcome }).inc();
     }
 
     /// Sets the outbox depth from counts just read, or — when the database

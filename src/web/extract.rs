@@ -33,7 +33,9 @@ pub(super) fn bearer_token(req: &HttpRequest) -> Option<&str> {
         .map(str::trim)
 }
 
-/// `Authorization: Bearer TOKEN`.
+/// `Authorization: Bearer TOKEN`, checked before the handler runs and
+/// before a body is read: a request with a body takes this, so that nobody
+/// without a valid token makes the server read an upload.
 impl FromRequest for Caller {
     type Error = AppError;
     type Future = LocalFuture<Caller>;
@@ -46,6 +48,42 @@ impl FromRequest for Caller {
             let token = token.ok_or(AppError::Unauthorized)?;
             db::run(&state.pool, move |conn| tokens::authenticate(conn, &token)).await?.ok_or(AppError::Unauthorized)
         })
+    }
+}
+
+/// `Authorization: Bearer TOKEN`, checked by the handler on the connection
+/// it reads with ([`Bearer::run`]): a read costs one checkout of the pool,
+/// not two. Without the header the answer is 401 at once.
+pub struct Bearer(String);
+
+impl FromRequest for Bearer {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Bearer, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(bearer_token(req).map(|token| Bearer(token.to_owned())).ok_or(AppError::Unauthorized))
+    }
+}
+
+impl Bearer {
+    /// Runs `work` on a pooled connection as the token's caller, after
+    /// checking the token on that connection (401 if it is unknown,
+    /// revoked or expired).
+    pub async fn run<T, F>(self, pool: &db::DbPool, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut db::DbConnection, Caller) -> Result<T, AppError> + Send + 'static,
+    {
+        db::run(pool, move |conn| {
+            let caller = tokens::authenticate(conn, &self.0)?.ok_or(AppError::Unauthorized)?;
+            work(conn, caller)
+        })
+        .await
+    }
+
+    /// The token's caller, for a handler that needs it before it reads.
+    pub async fn caller(self, pool: &db::DbPool) -> Result<Caller, AppError> {
+        self.run(pool, |_, caller| Ok(caller)).await
     }
 }
 

@@ -1,6 +1,7 @@
 //! HTTP: the JSON API under `/api/v1`, the health check, the metrics, and the OpenAPI document.
 
 pub mod api;
+pub mod cache;
 pub mod error;
 pub mod extract;
 pub mod heavy;
@@ -32,6 +33,8 @@ pub struct AppState {
     /// The turns and shared answers of the reads that go through every open
     /// need in the country.
     pub heavy: Arc<heavy::HeavyReads>,
+    /// Answers of everyday reads, kept while the data is unchanged.
+    pub answers: Arc<cache::AnswerCache>,
 }
 
 impl AppState {

@@ -3,6 +3,7 @@
 
 mod access;
 mod agreements;
+mod answer_cache;
 mod authorization;
 mod browser;
 mod cli;

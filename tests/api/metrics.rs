@@ -20,13 +20,13 @@ use crate::page_client::PageClient;
 
 /// The value of the series `series` (name and labels exactly as written) in
 /// a scrape; 0 when it is not there yet.
-fn value(text: &str, series: &str) -> f64 {
+pub fn value(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
         .map_or(0.0, |v| v.trim().parse().unwrap_or_else(|_| panic!("a number for {series}: {v}")))
 }
 
-async fn scrape(app: &TestApp) -> String {
+pub async fn scrape(app: &TestApp) -> String {
     let response = app.client.get(app.url("/metrics")).send().await.expect("scrape");
     assert_eq!(response.status(), StatusCode::OK);
     let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();

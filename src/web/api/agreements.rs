@@ -3,14 +3,14 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::access::Caller;
-use crate::db::{self, write_transaction};
+use crate::db::{self, DbConnection, write_transaction};
 use crate::error::AppError;
 use crate::ids::{AgreementId, OrganisationId};
 use crate::invoicing::ledger::{self, Budget};
 use crate::registry::agreements::{self, Agreement, AgreementInput, AgreementPatch, AgreementView};
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
-use crate::web::extract::JsonBody;
+use crate::web::extract::{Bearer, JsonBody};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/agreements").route(web::post().to(create)).route(web::get().to(list)))
@@ -49,26 +49,28 @@ pub struct AgreementFilter {
     responses((status = 200, body = Vec<AgreementView>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     filter: web::Query<AgreementFilter>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = caller.scope();
     let organisation = filter.organisation_id.map(OrganisationId);
-    let found = db::run(&state.pool, move |conn| agreements::list(conn, scope, organisation)).await?;
+    let found =
+        bearer.run(&state.pool, move |conn, caller| agreements::list(conn, caller.scope(), organisation)).await?;
     let today = state.today();
     Ok(HttpResponse::Ok().json(found.into_iter().map(|a| a.view(today)).collect::<Vec<_>>()))
 }
 
-async fn visible(state: &AppState, caller: &Caller, id: AgreementId) -> Result<Agreement, AppError> {
-    let agreement = db::run(&state.pool, move |conn| agreements::find(conn, id)).await?;
+/// The agreement, if the caller may see it; "not found" otherwise.
+fn visible(conn: &mut DbConnection, caller: &Caller, id: AgreementId) -> Result<Agreement, AppError> {
+    let agreement = agreements::find(conn, id)?;
     if caller.can_see(agreement.organisation_id) { Ok(agreement) } else { Err(AppError::NotFound("agreement")) }
 }
 
 #[utoipa::path(get, path = "/api/v1/agreements/{id}", operation_id = "get_agreement", tag = "registry", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = AgreementView), (status = 404, body = ErrorBody)))]
-pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    let agreement = visible(&state, &caller, AgreementId(id.into_inner())).await?;
+pub async fn get(state: web::Data<AppState>, bearer: Bearer, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = AgreementId(id.into_inner());
+    let agreement = bearer.run(&state.pool, move |conn, caller| visible(conn, &caller, id)).await?;
     Ok(HttpResponse::Ok().json(agreement.view(state.today())))
 }
 
@@ -84,12 +86,14 @@ pub async fn update(
     id: web::Path<i64>,
     body: JsonBody<AgreementPatch>,
 ) -> Result<HttpResponse, AppError> {
-    let id = visible(&state, &caller, AgreementId(id.into_inner())).await?.id;
-    caller.require_coordinator("change agreements")?;
+    let id = AgreementId(id.into_inner());
     let limits = state.settings.agreements.clone();
-    let updated =
-        db::run(&state.pool, move |conn| write_transaction(conn, |conn| agreements::update(conn, id, body.0, &limits)))
-            .await?;
+    let updated = db::run(&state.pool, move |conn| {
+        let id = visible(conn, &caller, id)?.id;
+        caller.require_coordinator("change agreements")?;
+        write_transaction(conn, |conn| agreements::update(conn, id, body.0, &limits))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(updated.view(state.today())))
 }
 
@@ -97,8 +101,13 @@ pub async fn update(
 #[utoipa::path(get, path = "/api/v1/agreements/{id}/budget", operation_id = "get_agreement_budget", tag = "registry", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = Budget), (status = 404, body = ErrorBody)))]
-pub async fn budget(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    let agreement = visible(&state, &caller, AgreementId(id.into_inner())).await?;
-    let budget = db::run(&state.pool, move |conn| ledger::budget(conn, &agreement)).await?;
+pub async fn budget(state: web::Data<AppState>, bearer: Bearer, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = AgreementId(id.into_inner());
+    let budget = bearer
+        .run(&state.pool, move |conn, caller| {
+            let agreement = visible(conn, &caller, id)?;
+            ledger::budget(conn, &agreement)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(budget))
 }

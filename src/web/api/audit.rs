@@ -1,11 +1,10 @@
 use actix_web::{HttpResponse, web};
 
-use crate::access::Caller;
 use crate::audit::{self, AuditEntry, AuditFilter};
-use crate::db;
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
+use crate::web::extract::Bearer;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/audit").route(web::get().to(list)));
@@ -17,10 +16,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     filter: web::Query<AuditFilter>,
 ) -> Result<HttpResponse, AppError> {
     let filter = filter.into_inner();
-    let found = db::run(&state.pool, move |conn| audit::list(conn, &caller, &filter)).await?;
+    let found = bearer.run(&state.pool, move |conn, caller| audit::list(conn, &caller, &filter)).await?;
     Ok(HttpResponse::Ok().json(found))
 }

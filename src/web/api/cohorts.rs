@@ -1,5 +1,5 @@
-use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::access::Caller;
 use crate::cohorts::changes::{self, CancelInput, WithdrawInput};
@@ -16,9 +16,9 @@ use crate::enrolment::waitlist::{self, WaitlistEntryView};
 use crate::error::AppError;
 use crate::ids::{CohortId, ParticipantId, PlanId, WaitlistId};
 use crate::invoicing::invoice::{self, CohortInvoicing};
-use crate::web::AppState;
 use crate::web::error::ErrorBody;
-use crate::web::extract::JsonBody;
+use crate::web::extract::{Bearer, JsonBody};
+use crate::web::{AppState, cache};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/plans").route(web::post().to(create_plan)))
@@ -60,12 +60,12 @@ pub async fn create_plan(state: web::Data<AppState>, caller: Caller) -> Result<H
     responses((status = 200, body = PlanView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_plan(
     state: web::Data<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = PlanId(id.into_inner());
     let vat = state.settings.pricing.vat();
-    let plan = db::run(&state.pool, move |conn| plans::get(conn, &caller, id, vat)).await?;
+    let plan = bearer.run(&state.pool, move |conn, caller| plans::get(conn, &caller, id, vat)).await?;
     Ok(HttpResponse::Ok().json(plan))
 }
 
@@ -75,23 +75,29 @@ pub async fn get_plan(
     responses((status = 200, body = Vec<CohortView>), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     filter: web::Query<CohortFilter>,
 ) -> Result<HttpResponse, AppError> {
     let filter = filter.into_inner();
     let vat = state.settings.pricing.vat();
-    let found = db::run(&state.pool, move |conn| cohorts::list(conn, &caller, &filter, vat)).await?;
+    let found = bearer.run(&state.pool, move |conn, caller| cohorts::list(conn, &caller, &filter, vat)).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
 #[utoipa::path(get, path = "/api/v1/cohorts/{id}", operation_id = "get_cohort", tag = "planning", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = CohortView), (status = 404, body = ErrorBody)))]
-pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = CohortId(id.into_inner());
     let today = state.today();
     let vat = state.settings.pricing.vat();
-    let found = db::run(&state.pool, move |conn| cohorts::get(conn, &caller, today, id, vat)).await?;
-    Ok(HttpResponse::Ok().json(found))
+    let found =
+        cache::json(&state, &req, bearer, move |conn, caller| cohorts::get(conn, caller, today, id, vat)).await?;
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(found))
 }
 
 /// Takes open seats in a cohort with one of the caller's agreements. Never
@@ -126,12 +132,12 @@ pub async fn join_cohort(
     responses((status = 200, body = Vec<OpenCohort>), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn open_seats(
     state: web::Data<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     query: web::Query<OpenSeatsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let today = state.today();
     let query = query.into_inner();
-    let found = db::run(&state.pool, move |conn| open_seats::list(conn, &caller, today, &query)).await?;
+    let found = bearer.run(&state.pool, move |conn, caller| open_seats::list(conn, &caller, today, &query)).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
@@ -162,9 +168,9 @@ pub async fn confirm(
 #[utoipa::path(get, path = "/api/v1/cohorts/{id}/splits", operation_id = "list_cohort_splits", tag = "splits",
     security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Vec<SplitVersionView>), (status = 404, body = ErrorBody)))]
-pub async fn splits(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn splits(state: web::Data<AppState>, bearer: Bearer, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = CohortId(id.into_inner());
-    let found = db::run(&state.pool, move |conn| splits::list(conn, &caller, id)).await?;
+    let found = bearer.run(&state.pool, move |conn, caller| splits::list(conn, &caller, id)).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
@@ -247,11 +253,11 @@ pub async fn add_participant(
     responses((status = 200, body = CohortParticipants), (status = 404, body = ErrorBody)))]
 pub async fn list_participants(
     state: web::Data<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = CohortId(id.into_inner());
-    let found = db::run(&state.pool, move |conn| participants::list(conn, &caller, id)).await?;
+    let found = bearer.run(&state.pool, move |conn, caller| participants::list(conn, &caller, id)).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
@@ -284,11 +290,11 @@ pub async fn remove_participant(
     responses((status = 200, body = Vec<WaitlistEntryView>), (status = 404, body = ErrorBody)))]
 pub async fn list_waitlist(
     state: web::Data<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = CohortId(id.into_inner());
-    let found = db::run(&state.pool, move |conn| waitlist::list(conn, &caller, id)).await?;
+    let found = bearer.run(&state.pool, move |conn, caller| waitlist::list(conn, &caller, id)).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 

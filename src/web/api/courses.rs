@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::registry::courses::{self, CourseInput, CoursePatch, CourseView};
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
-use crate::web::extract::JsonBody;
+use crate::web::extract::{Bearer, JsonBody};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/courses").route(web::post().to(create)).route(web::get().to(list)))
@@ -34,8 +34,8 @@ pub async fn create(
 /// The catalogue, by code. Everyone may read it.
 #[utoipa::path(get, path = "/api/v1/courses", operation_id = "list_courses", tag = "registry", security(("bearer" = [])),
     responses((status = 200, body = Vec<CourseView>), (status = 401, body = ErrorBody)))]
-pub async fn list(state: web::Data<AppState>, _caller: Caller) -> Result<HttpResponse, AppError> {
-    let found = db::run(&state.pool, courses::list).await?;
+pub async fn list(state: web::Data<AppState>, bearer: Bearer) -> Result<HttpResponse, AppError> {
+    let found = bearer.run(&state.pool, |conn, _| courses::list(conn)).await?;
     Ok(HttpResponse::Ok().json(found.into_iter().map(CourseView::from).collect::<Vec<_>>()))
 }
 
@@ -44,11 +44,11 @@ pub async fn list(state: web::Data<AppState>, _caller: Caller) -> Result<HttpRes
     responses((status = 200, body = CourseView), (status = 404, body = ErrorBody)))]
 pub async fn get(
     state: web::Data<AppState>,
-    _caller: Caller,
+    bearer: Bearer,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let code = code.into_inner();
-    let found = db::run(&state.pool, move |conn| courses::find_by_code(conn, &code)).await?;
+    let found = bearer.run(&state.pool, move |conn, _| courses::find_by_code(conn, &code)).await?;
     Ok(HttpResponse::Ok().json(CourseView::from(found.ok_or(AppError::NotFound("course"))?)))
 }
 

@@ -1,14 +1,14 @@
 use actix_web::http::header::ContentType;
 use actix_web::web::Bytes;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::access::Caller;
 use crate::db;
 use crate::error::AppError;
 use crate::registry::demand::{self, DemandFilter, DemandRow};
-use crate::web::AppState;
 use crate::web::error::ErrorBody;
+use crate::web::extract::Bearer;
 use crate::web::heavy::Slices;
+use crate::web::{AppState, cache};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/demand").route(web::get().to(get)));
@@ -20,17 +20,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     responses((status = 200, body = Vec<DemandRow>), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn get(
     state: web::Data<AppState>,
-    caller: Caller,
+    req: HttpRequest,
+    bearer: Bearer,
     filter: web::Query<DemandFilter>,
 ) -> Result<HttpResponse, AppError> {
     let today = state.today();
-    let scope = caller.scope();
     let filter = filter.into_inner();
     if filter.course_code.is_some() {
         // One course's demand is light.
-        let rows = db::run(&state.pool, move |conn| demand::demand(conn, today, scope, &filter)).await?;
-        return Ok(HttpResponse::Ok().json(rows));
+        let rows =
+            cache::json(&state, &req, bearer, move |conn, caller| demand::demand(conn, today, caller.scope(), &filter))
+                .await?;
+        return Ok(HttpResponse::Ok().content_type(ContentType::json()).body(rows));
     }
+    let scope = bearer.caller(&state.pool).await?.scope();
     // Every course's is heavy: it takes its turn, and what every
     // coordinator sees is shared among the requests waiting for it.
     let shared = scope.is_none() && filter.term.is_none();

@@ -9,7 +9,7 @@ use crate::registry::import::{self, ImportResult};
 use crate::registry::needs::{self, NeedFilter, NeedInput, NeedPatch, NeedView};
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
-use crate::web::extract::{JsonBody, UploadBody};
+use crate::web::extract::{Bearer, JsonBody, UploadBody};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/needs").route(web::post().to(create)).route(web::get().to(list)))
@@ -40,19 +40,19 @@ pub async fn create(
     responses((status = 200, body = Vec<NeedView>), (status = 422, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     filter: web::Query<NeedFilter>,
 ) -> Result<HttpResponse, AppError> {
     let filter = filter.into_inner();
-    let found = db::run(&state.pool, move |conn| needs::list(conn, &caller, &filter)).await?;
+    let found = bearer.run(&state.pool, move |conn, caller| needs::list(conn, &caller, &filter)).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
 #[utoipa::path(get, path = "/api/v1/needs/{id}", operation_id = "get_need", tag = "needs", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = NeedView), (status = 404, body = ErrorBody)))]
-pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn get(state: web::Data<AppState>, bearer: Bearer, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = NeedId(id.into_inner());
-    let found = db::run(&state.pool, move |conn| needs::get(conn, &caller, id)).await?;
+    let found = bearer.run(&state.pool, move |conn, caller| needs::get(conn, &caller, id)).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 

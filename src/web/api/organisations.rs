@@ -1,5 +1,5 @@
-use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::access::Caller;
 use crate::db::{self, write_transaction};
@@ -8,9 +8,9 @@ use crate::ids::OrganisationId;
 use crate::invoicing::invoice::{self, PeriodQuery};
 use crate::invoicing::{Invoicing, export};
 use crate::registry::organisations::{self, Organisation, OrganisationInput, OrganisationPatch};
-use crate::web::AppState;
 use crate::web::error::ErrorBody;
-use crate::web::extract::JsonBody;
+use crate::web::extract::{Bearer, JsonBody};
+use crate::web::{AppState, cache};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/organisations").route(web::post().to(create)).route(web::get().to(list)))
@@ -41,21 +41,24 @@ pub async fn create(
 /// Organisations: all for coordinators, one's own for everyone else.
 #[utoipa::path(get, path = "/api/v1/organisations", operation_id = "list_organisations", tag = "registry", security(("bearer" = [])),
     responses((status = 200, body = Vec<Organisation>), (status = 401, body = ErrorBody)))]
-pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, AppError> {
-    let scope = caller.scope();
-    let found = db::run(&state.pool, move |conn| organisations::list(conn, scope)).await?;
+pub async fn list(state: web::Data<AppState>, bearer: Bearer) -> Result<HttpResponse, AppError> {
+    let found = bearer.run(&state.pool, |conn, caller| organisations::list(conn, caller.scope())).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{id}", operation_id = "get_organisation", tag = "registry", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = Organisation), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn get(state: web::Data<AppState>, bearer: Bearer, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = OrganisationId(id.into_inner());
-    if !caller.can_see(id) {
-        return Err(AppError::NotFound("organisation"));
-    }
-    let found = db::run(&state.pool, move |conn| organisations::find(conn, id)).await?;
+    let found = bearer
+        .run(&state.pool, move |conn, caller| {
+            if !caller.can_see(id) {
+                return Err(AppError::NotFound("organisation"));
+            }
+            organisations::find(conn, id)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
@@ -90,17 +93,22 @@ pub async fn update(
               (status = 422, body = ErrorBody)))]
 pub async fn invoicing(
     state: web::Data<AppState>,
-    caller: Caller,
+    req: HttpRequest,
+    bearer: Bearer,
     id: web::Path<i64>,
     period: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let found = load_invoicing(&state, caller, id.into_inner(), period.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(found))
+    let id = OrganisationId(id.into_inner());
+    let period = period.into_inner();
+    let found =
+        cache::json(&state, &req, bearer, move |conn, caller| invoice::for_organisation(conn, caller, id, &period))
+            .await?;
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(found))
 }
 
-async fn load_invoicing(state: &AppState, caller: Caller, id: i64, period: PeriodQuery) -> Result<Invoicing, AppError> {
+async fn load_invoicing(state: &AppState, bearer: Bearer, id: i64, period: PeriodQuery) -> Result<Invoicing, AppError> {
     let id = OrganisationId(id);
-    db::run(&state.pool, move |conn| invoice::for_organisation(conn, &caller, id, &period)).await
+    bearer.run(&state.pool, move |conn, caller| invoice::for_organisation(conn, &caller, id, &period)).await
 }
 
 /// The same lines as a CSV file for Excel in a Swedish locale: UTF-8 with a
@@ -111,11 +119,11 @@ async fn load_invoicing(state: &AppState, caller: Caller, id: i64, period: Perio
               (status = 422, body = ErrorBody)))]
 pub async fn invoicing_csv(
     state: web::Data<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     id: web::Path<i64>,
     period: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let found = load_invoicing(&state, caller, id.into_inner(), period.into_inner()).await?;
+    let found = load_invoicing(&state, bearer, id.into_inner(), period.into_inner()).await?;
     Ok(download(export::to_csv(&found), "text/csv; charset=utf-8", &format!("{}.csv", export::file_stem(&found))))
 }
 
@@ -126,11 +134,11 @@ pub async fn invoicing_csv(
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn invoicing_xlsx(
     state: web::Data<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     id: web::Path<i64>,
     period: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let found = load_invoicing(&state, caller, id.into_inner(), period.into_inner()).await?;
+    let found = load_invoicing(&state, bearer, id.into_inner(), period.into_inner()).await?;
     let workbook =
         export::to_xlsx(&found).map_err(|e| AppError::Internal(anyhow::anyhow!("writing the workbook: {e}")))?;
     Ok(download(

@@ -7,6 +7,7 @@ use crate::error::AppError;
 use crate::ids::OutboxId;
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
+use crate::web::extract::Bearer;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/outbox").route(web::get().to(list)))
@@ -19,11 +20,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     responses((status = 200, body = Vec<OutboxView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     filter: web::Query<OutboxFilter>,
 ) -> Result<HttpResponse, AppError> {
     let filter = filter.into_inner();
-    let found = db::run(&state.pool, move |conn| outbox::list(conn, &caller, &filter)).await?;
+    let found = bearer.run(&state.pool, move |conn, caller| outbox::list(conn, &caller, &filter)).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 

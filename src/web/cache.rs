@@ -1,0 +1,227 @@
+//! Answers of the everyday reads kept as JSON while the data they were
+//! computed from is unchanged: a cohort, an organisation's invoicing lines,
+//! one course's demand. A request for one of them still checks its token and
+//! reads the data's version ([`db::version`]) on its connection, two quick
+//! queries instead of the eight or so that compute the answer again.
+//!
+//! Any committed change moves the version, and the cache then starts afresh:
+//! coordinators read far more often than anyone writes, and working out
+//! which answers a change touches would be a place for bugs to hide. Each
+//! process keeps its own cache; the version lives in the database, so an
+//! instance never gives an answer that another instance's change has made
+//! stale.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use actix_web::HttpRequest;
+use actix_web::web::Bytes;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::access::{Caller, Role};
+use crate::db::version::DataVersion;
+use crate::db::{self, DbConnection};
+use crate::error::AppError;
+use crate::ids::OrganisationId;
+use crate::web::AppState;
+use crate::web::extract::Bearer;
+
+/// What an answer depends on besides the data: the request's path and query,
+/// what the caller's role and organisation let them see, and today's date
+/// (which terms have begun, which cohorts can still be joined).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AnswerKey {
+    path_and_query: String,
+    role: Role,
+    organisation: Option<OrganisationId>,
+    today: NaiveDate,
+}
+
+impl AnswerKey {
+    fn new(path_and_query: String, caller: &Caller, today: NaiveDate) -> Self {
+        Self { path_and_query, role: caller.role, organisation: caller.organisation_id, today }
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of::<Self>() + self.path_and_query.len()
+    }
+}
+
+/// The answers of one process, all computed under one version of the data.
+pub struct AnswerCache {
+    /// At most this many bytes of answers (and their keys) are kept; 0 keeps none.
+    budget: usize,
+    kept: Mutex<Kept>,
+}
+
+#[derive(Default)]
+struct Kept {
+    version: Option<DataVersion>,
+    answers: HashMap<AnswerKey, Bytes>,
+    bytes: usize,
+}
+
+impl AnswerCache {
+    pub fn new(budget_bytes: usize) -> Self {
+        Self { budget: budget_bytes, kept: Mutex::default() }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.budget > 0
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Kept> {
+        // A panic while the lock was held cannot have left a half-made
+        // entry: every change below is one insert or one clear.
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The answer kept for `key`, if it was computed under `version`.
+    pub fn get(&self, version: &DataVersion, key: &AnswerKey) -> Option<Bytes> {
+        let kept = self.kept();
+        if kept.version.as_ref() != Some(version) {
+            return None;
+        }
+        kept.answers.get(key).cloned()
+    }
+
+    /// Keeps an answer computed under `version`. Answers of another version
+    /// are dropped first; when the budget is spent, all are, and keeping
+    /// starts again.
+    pub fn put(&self, version: DataVersion, key: AnswerKey, answer: Bytes) {
+        let size = key.size() + answer.len();
+        if size > self.budget {
+            return;
+        }
+        let mut kept = self.kept();
+        // Two requests may have computed the same answer at once.
+        if let Some(earlier) = kept.answers.remove(&key) {
+            kept.bytes -= key.size() + earlier.len();
+        }
+        if kept.version.as_ref() != Some(&version) || kept.bytes + size > self.budget {
+            kept.answers.clear();
+            kept.bytes = 0;
+            kept.version = Some(version);
+        }
+        kept.answers.insert(key, answer);
+        kept.bytes += size;
+    }
+}
+
+/// Answers a read with JSON: the kept answer if the data is unchanged,
+/// otherwise `work`'s, computed and kept. The token is checked first, on
+/// the same connection, as by [`Bearer::run`].
+pub async fn json<T, F>(state: &AppState, req: &HttpRequest, bearer: Bearer, work: F) -> Result<Bytes, AppError>
+where
+    T: Serialize,
+    F: FnOnce(&mut DbConnection, &Caller) -> Result<T, AppError> + Send + 'static,
+{
+    let cache = std::sync::Arc::clone(&state.answers);
+    let metrics = std::sync::Arc::clone(&state.metrics);
+    let today = state.today();
+    // The request itself stays on this thread; the connection is on another.
+    let path_and_query = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), ToString::to_string);
+    bearer
+        .run(&state.pool, move |conn, caller| {
+            let to_json =
+                |value: T| serde_json::to_vec(&value).map(Bytes::from).map_err(|e| AppError::Internal(e.into()));
+            if !cache.enabled() {
+                return to_json(work(conn, &caller)?);
+            }
+            let version = db::version::current(conn)?;
+            let key = AnswerKey::new(path_and_query, &caller, today);
+            if let Some(answer) = cache.get(&version, &key) {
+                metrics.observe_cached_read(true);
+                return Ok(answer);
+            }
+            let answer = to_json(work(conn, &caller)?)?;
+            metrics.observe_cached_read(false);
+            cache.put(version, key, answer.clone());
+            Ok(answer)
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::UserId;
+
+    fn version(n: i64) -> DataVersion {
+        DataVersion::from(n.to_string())
+    }
+
+    fn caller(role: Role, organisation: Option<i64>) -> Caller {
+        Caller {
+            user_id: UserId(1),
+            email: "a@example.se".into(),
+            role,
+            organisation_id: organisation.map(OrganisationId),
+        }
+    }
+
+    fn key(path: &str, caller: &Caller) -> AnswerKey {
+        AnswerKey::new(path.to_owned(), caller, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
+    }
+
+    #[test]
+    fn an_answer_is_given_only_under_the_version_it_was_computed_under() {
+        let cache = AnswerCache::new(1 << 20);
+        let coordinator = caller(Role::Coordinator, None);
+        cache.put(version(1), key("/api/v1/cohorts/1", &coordinator), Bytes::from_static(b"one"));
+        assert_eq!(cache.get(&version(1), &key("/api/v1/cohorts/1", &coordinator)), Some(Bytes::from_static(b"one")));
+        assert_eq!(cache.get(&version(2), &key("/api/v1/cohorts/1", &coordinator)), None);
+        assert_eq!(cache.get(&version(1), &key("/api/v1/cohorts/2", &coordinator)), None);
+        // An answer of a newer version drops the older ones.
+        cache.put(version(2), key("/api/v1/cohorts/2", &coordinator), Bytes::from_static(b"two"));
+        assert_eq!(cache.get(&version(1), &key("/api/v1/cohorts/1", &coordinator)), None);
+        assert_eq!(cache.get(&version(2), &key("/api/v1/cohorts/1", &coordinator)), None);
+        assert_eq!(cache.get(&version(2), &key("/api/v1/cohorts/2", &coordinator)), Some(Bytes::from_static(b"two")));
+    }
+
+    #[test]
+    fn callers_who_see_different_things_do_not_share_answers() {
+        let cache = AnswerCache::new(1 << 20);
+        let coordinator = caller(Role::Coordinator, None);
+        let ange = caller(Role::Organisation, Some(2));
+        let ange_finance = caller(Role::Finance, Some(2));
+        let timra = caller(Role::Organisation, Some(3));
+        let path = "/api/v1/cohorts/1";
+        cache.put(version(1), key(path, &coordinator), Bytes::from_static(b"every share"));
+        for other in [&ange, &ange_finance, &timra] {
+            assert_eq!(cache.get(&version(1), &key(path, other)), None, "{other:?}");
+        }
+        let tomorrow = AnswerKey::new(path.to_owned(), &coordinator, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+        assert_eq!(cache.get(&version(1), &tomorrow), None, "a new day may open or close cohorts");
+    }
+
+    #[test]
+    fn the_budget_bounds_what_is_kept() {
+        let coordinator = caller(Role::Coordinator, None);
+        let first = key("/a", &coordinator);
+        let answer = Bytes::from(vec![b'x'; 100]);
+        let budget = 2 * (first.size() + 100);
+        let cache = AnswerCache::new(budget);
+        cache.put(version(1), first.clone(), answer.clone());
+        cache.put(version(1), key("/b", &coordinator), answer.clone());
+        // The same answer again takes no more room.
+        cache.put(version(1), key("/b", &coordinator), answer.clone());
+        assert!(cache.get(&version(1), &first).is_some());
+        assert!(cache.kept().bytes <= budget);
+        // A third does not fit: the cache starts afresh with it.
+        cache.put(version(1), key("/c", &coordinator), answer.clone());
+        assert!(cache.get(&version(1), &first).is_none());
+        assert!(cache.get(&version(1), &key("/c", &coordinator)).is_some());
+        assert_eq!(cache.kept().bytes, first.size() + 100);
+        // One answer larger than the whole budget is not kept at all.
+        cache.put(version(1), key("/d", &coordinator), Bytes::from(vec![b'x'; budget]));
+        assert!(cache.get(&version(1), &key("/d", &coordinator)).is_none());
+        assert!(cache.get(&version(1), &key("/c", &coordinator)).is_some());
+        // A budget of nothing keeps nothing.
+        let off = AnswerCache::new(0);
+        assert!(!off.enabled());
+        off.put(version(1), first.clone(), answer);
+        assert!(off.get(&version(1), &first).is_none());
+    }
+}

@@ -1,0 +1,154 @@
+//! The everyday reads' kept answers (`web::cache`): given again while the
+//! data is unchanged, and never once a change is committed — by this
+//! instance, by another one, or straight in the database — nor to a caller
+//! who may see less.
+
+use diesel::RunQueryDsl;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use strumpavtal::access::Role;
+
+use crate::helpers::{
+    ANGE, Backend, TIMRA, TestApp, TestDatabase, answer, backends, spawn_on, term, three_municipalities,
+};
+use crate::instances::Server;
+use crate::metrics::{scrape, value};
+use crate::splits::{confirm, proposed_cohort};
+
+const KEPT: &str = r#"strumpavtal_cached_reads_total{outcome="kept"}"#;
+
+async fn get(app: &TestApp, token: &str, path: &str) -> Value {
+    let (status, body) = answer(app.get_as(token, path).await).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    body
+}
+
+/// How many reads this instance answered from the cache.
+async fn kept(app: &TestApp) -> f64 {
+    value(&scrape(app).await, KEPT)
+}
+
+/// Reads `path` twice with nothing changed between, and checks that the
+/// second answer was the kept one. On PostgreSQL the data's version is the
+/// whole cluster's snapshot, which other tests' writes move at any moment
+/// (a kept answer is then computed again, never given stale), so there the
+/// pair is read until one second read was kept.
+async fn read_twice(app: &TestApp, token: &str, path: &str) -> Value {
+    let attempts = if app.backend == Backend::Sqlite { 1 } else { 50 };
+    for _ in 0..attempts {
+        let first = get(app, token, path).await;
+        let before = kept(app).await;
+        let second = get(app, token, path).await;
+        assert_eq!(second, first, "{path}: nothing changed, yet the answer did");
+        if kept(app).await == before + 1.0 {
+            return second;
+        }
+    }
+    panic!("{path}: a second read with nothing changed was not the kept answer ({:?})", app.backend);
+}
+
+fn names(cohort: &Value) -> Vec<String> {
+    let mut names: Vec<String> = cohort["allocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["organisation_name"].as_str().unwrap().to_owned())
+        .collect();
+    names.dedup();
+    names
+}
+
+fn share_agreements(cohort: &Value) -> Vec<i64> {
+    cohort["shares"].as_array().unwrap().iter().map(|s| s["agreement_id"].as_i64().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn a_kept_answer_is_given_until_anything_changes_it_on_any_instance() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend);
+        let app = spawn_on(&database).await;
+        let other = Server::start(&database.url);
+        let (orgs, [sun, ang, tim]) = three_municipalities(&app).await;
+        app.course("CACHE1", 2, 10).await;
+        app.need(sun, "CACHE1", 3, (&term(0), &term(0))).await;
+        app.need(ang, "CACHE1", 3, (&term(0), &term(0))).await;
+        let cohort = proposed_cohort(&app, "CACHE1").await;
+        let (status, confirmed) = confirm(&app, cohort, json!({"split_rule": "per_seat"})).await;
+        assert_eq!(status, StatusCode::OK, "{confirmed}");
+        let path = format!("/api/v1/cohorts/{cohort}");
+
+        let first = read_twice(&app, &app.token, &path).await;
+        assert_eq!(first["split_version"], 1);
+
+        // Timrå joins through the other instance: this one's answer follows.
+        let timra_joins = json!({"agreement_id": tim, "seats": 2});
+        let (status, joined) = other.post(&app.token, &format!("{path}/join"), &timra_joins).await;
+        assert_eq!(status, StatusCode::OK, "{joined}");
+        let after_join = get(&app, &app.token, &path).await;
+        assert_eq!(after_join["split_version"], 2, "{after_join}");
+        assert_eq!(after_join["size"], 8);
+        assert_eq!(names(&after_join), ["Sundsvalls kommun", "Ånge kommun", "Timrå kommun"]);
+
+        // Invoicing lines appear when the other instance invoices.
+        let invoicing = format!("/api/v1/organisations/{}/invoicing", orgs[0]);
+        let before = read_twice(&app, &app.token, &invoicing).await;
+        assert_eq!(before["lines"].as_array().unwrap().len(), 0, "{before}");
+        let (status, invoiced) = other.post(&app.token, &format!("{path}/invoice"), &json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "{invoiced}");
+        let after = get(&app, &app.token, &invoicing).await;
+        assert_eq!(after["lines"].as_array().unwrap().len(), 1, "{after}");
+
+        // One course's demand counts a need the other instance adds.
+        app.course("CACHE2", 2, 10).await;
+        app.need(sun, "CACHE2", 1, (&term(1), &term(1))).await;
+        let demand = "/api/v1/demand?course_code=CACHE2";
+        let seats = |rows: &Value| rows[0]["firm_seats"].as_i64().unwrap();
+        assert_eq!(seats(&read_twice(&app, &app.token, demand).await), 1);
+        let need = json!({"agreement_id": ang, "course_code": "CACHE2", "seats": 2,
+                          "earliest_term": term(1), "latest_term": term(1)});
+        let (status, created) = other.post(&app.token, "/api/v1/needs", &need).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert_eq!(seats(&get(&app, &app.token, demand).await), 3);
+
+        // A change made in the database by hand, not through the service.
+        let mut invoiced = after_join.clone();
+        invoiced["invoiced"] = json!(true);
+        assert_eq!(read_twice(&app, &app.token, &path).await, invoiced);
+        diesel::sql_query(format!("UPDATE organisations SET name = 'Sundsvall' WHERE id = {}", orgs[0]))
+            .execute(&mut app.pool.get().unwrap())
+            .unwrap();
+        let renamed = get(&app, &app.token, &path).await;
+        assert_eq!(names(&renamed), ["Sundsvall", "Ånge kommun", "Timrå kommun"], "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_kept_answer_goes_only_to_callers_who_may_see_the_same() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend);
+        let app = spawn_on(&database).await;
+        let (_, [sun, ang, _]) = three_municipalities(&app).await;
+        // Six seats of six: full, so no one else may look at it to join.
+        app.course("CACHE3", 2, 6).await;
+        app.need(sun, "CACHE3", 3, (&term(0), &term(0))).await;
+        app.need(ang, "CACHE3", 3, (&term(0), &term(0))).await;
+        let cohort = proposed_cohort(&app, "CACHE3").await;
+        let (status, confirmed) = confirm(&app, cohort, json!({"split_rule": "per_seat"})).await;
+        assert_eq!(status, StatusCode::OK, "{confirmed}");
+        let path = format!("/api/v1/cohorts/{cohort}");
+        let ange = app.user(Role::Organisation, Some(ANGE));
+        let ange_finance = app.user(Role::Finance, Some(ANGE));
+        let timra = app.user(Role::Organisation, Some(TIMRA));
+
+        // The coordinator's answer, with every partner's money, is kept first.
+        assert_eq!(share_agreements(&read_twice(&app, &app.token, &path).await), [sun, ang]);
+        // Ånge's users see only Ånge's share, each time, kept or not.
+        for token in [&ange, &ange_finance] {
+            assert_eq!(share_agreements(&get(&app, token, &path).await), [ang], "{backend:?}");
+            assert_eq!(share_agreements(&read_twice(&app, token, &path).await), [ang], "{backend:?}");
+        }
+        // Timrå has no seats in it, and it is full: not found, kept answer or not.
+        assert_eq!(app.get_as(&timra, &path).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(share_agreements(&get(&app, &app.token, &path).await), [sun, ang]);
+    }
+}
