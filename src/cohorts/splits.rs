@@ -235,29 +235,6 @@ pub(crate) fn current(
     Ok(found)
 }
 
-/// The shares of the current split of each confirmed or cancelled cohort
-/// among `records`: what a cohort's view shows, in one query per chunk.
-pub(crate) fn current_shares(
-    conn: &mut DbConnection,
-    records: &[CohortRecord],
-) -> Result<HashMap<CohortId, Vec<Share>>, AppError> {
-    let mut found: HashMap<CohortId, Vec<Share>> = HashMap::new();
-    let with_split: Vec<CohortId> = records.iter().filter(|r| r.split_version.is_some()).map(|r| r.id).collect();
-    for ids in with_split.chunks(super::views::CHUNK) {
-        let rows: Vec<(CohortId, ShareRecord)> = split_shares::table
-            .inner_join(split_versions::table.inner_join(cohorts::table))
-            .filter(cohorts::id.eq_any(ids))
-            .filter(cohorts::split_version.eq(split_versions::version.nullable()))
-            .order((split_shares::split_id, split_shares::agreement_id))
-            .select((cohorts::id, ShareRecord::as_select()))
-            .load(conn)?;
-        for (cohort, row) in rows {
-            found.entry(cohort).or_default().push(row.into_share());
-        }
-    }
-    Ok(found)
-}
-
 /// The current version of one cohort's split, if it has one.
 pub(crate) fn current_of(
     conn: &mut DbConnection,

@@ -113,10 +113,8 @@ pub struct CohortFilter {
 }
 
 /// What the views of some cohorts need besides the cohort rows: their
-/// allocations with the names and numbers of the organisations in them,
-/// their courses' codes and titles, their current splits and whether they
-/// are invoiced. One query for each of those four, in chunks: a request for
-/// one cohort is mostly round trips to the database.
+/// allocations, their courses' codes and titles, and the names and numbers
+/// of the organisations in them. One query per table, in chunks.
 pub(crate) struct Related {
     pub allocations: HashMap<CohortId, Vec<AllocationRecord>>,
     /// Course → (code, title).
@@ -138,7 +136,7 @@ pub(crate) struct OrgFacts {
 
 impl Related {
     pub fn load(conn: &mut DbConnection, records: &[CohortRecord]) -> Result<Self, AppError> {
-        let (allocations, organisations) = allocations_of(conn, records)?;
+        let allocations = allocations_of(conn, records)?;
         let course_ids = distinct(records.iter().map(|c| c.course_id));
         let mut courses = HashMap::new();
         for chunk in course_ids.chunks(CHUNK) {
@@ -148,7 +146,10 @@ impl Related {
                 .load(conn)?;
             courses.extend(rows.into_iter().map(|(id, code, title)| (id, (code, title))));
         }
-        let splits = super::splits::current_shares(conn, records)?;
+        let org_ids = distinct(allocations.values().flatten().map(|a| a.organisation_id));
+        let organisations = org_facts(conn, &org_ids)?;
+        let splits =
+            super::splits::current(conn, records)?.into_iter().map(|(cohort, (_, shares))| (cohort, shares)).collect();
         let mut invoiced = HashSet::new();
         let confirmed: Vec<CohortId> = records.iter().filter(|r| r.split_version.is_some()).map(|r| r.id).collect();
         for chunk in confirmed.chunks(CHUNK) {
@@ -163,33 +164,24 @@ impl Related {
     }
 }
 
-type Allocations = HashMap<CohortId, Vec<AllocationRecord>>;
-
-/// The allocations of each of the cohorts, oldest first, and the facts of
-/// the organisations they belong to.
+/// The allocations of each of the cohorts, oldest first.
 fn allocations_of(
     conn: &mut DbConnection,
     records: &[CohortRecord],
-) -> Result<(Allocations, HashMap<OrganisationId, OrgFacts>), AppError> {
+) -> Result<HashMap<CohortId, Vec<AllocationRecord>>, AppError> {
     let ids: Vec<CohortId> = records.iter().map(|c| c.id).collect();
-    let mut allocations: Allocations = HashMap::new();
-    let mut organisations = HashMap::new();
+    let mut allocations: HashMap<CohortId, Vec<AllocationRecord>> = HashMap::new();
     for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<(AllocationRecord, (String, String, i32))> = cohort_allocations::table
-            .inner_join(organisations::table)
+        let rows = cohort_allocations::table
             .filter(cohort_allocations::cohort_id.eq_any(chunk))
             .order(cohort_allocations::id)
-            .select((
-                AllocationRecord::as_select(),
-                (organisations::name, organisations::org_number, organisations::employees),
-            ))
+            .select(AllocationRecord::as_select())
             .load(conn)?;
-        for (row, (name, org_number, employees)) in rows {
-            organisations.entry(row.organisation_id).or_insert(OrgFacts { name, org_number, employees });
+        for row in rows {
             allocations.entry(row.cohort_id).or_default().push(row);
         }
     }
-    Ok((allocations, organisations))
+    Ok(allocations)
 }
 
 /// The per-seat preview of each cohort, in the order given: what
@@ -200,7 +192,9 @@ pub fn per_seat_previews(
     records: &[CohortRecord],
     vat: VatRate,
 ) -> Result<Vec<PerSeatPreview>, AppError> {
-    let (mut allocations, organisations) = allocations_of(conn, records)?;
+    let mut allocations = allocations_of(conn, records)?;
+    let org_ids = distinct(allocations.values().flatten().map(|a| a.organisation_id));
+    let organisations = org_facts(conn, &org_ids)?;
     records
         .iter()
         .map(|record| preview(record, &allocations.remove(&record.id).unwrap_or_default(), &organisations, vat))

@@ -109,38 +109,55 @@ impl AnswerCache {
     }
 }
 
+/// What a read found on its connection.
+enum Found<T> {
+    Kept(Bytes),
+    /// Computed, with the version and key to keep it under (none when the
+    /// cache is off).
+    Computed(T, Option<(DataVersion, AnswerKey)>),
+}
+
 /// Answers a read with JSON: the kept answer if the data is unchanged,
 /// otherwise `work`'s, computed and kept. The token is checked first, on
-/// the same connection, as by [`Bearer::run`].
+/// the same connection, as by [`Bearer::run`]; the answer is turned into
+/// JSON after the connection has gone back to the pool.
 pub async fn json<T, F>(state: &AppState, req: &HttpRequest, bearer: Bearer, work: F) -> Result<Bytes, AppError>
 where
-    T: Serialize,
+    T: Serialize + Send + 'static,
     F: FnOnce(&mut DbConnection, &Caller) -> Result<T, AppError> + Send + 'static,
 {
     let cache = std::sync::Arc::clone(&state.answers);
-    let metrics = std::sync::Arc::clone(&state.metrics);
     let today = state.today();
     // The request itself stays on this thread; the connection is on another.
     let path_and_query = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), ToString::to_string);
-    bearer
+    let lookup = std::sync::Arc::clone(&cache);
+    let found = bearer
         .run(&state.pool, move |conn, caller| {
-            let to_json =
-                |value: T| serde_json::to_vec(&value).map(Bytes::from).map_err(|e| AppError::Internal(e.into()));
-            if !cache.enabled() {
-                return to_json(work(conn, &caller)?);
+            if !lookup.enabled() {
+                return Ok(Found::Computed(work(conn, &caller)?, None));
             }
             let version = db::version::current(conn)?;
             let key = AnswerKey::new(path_and_query, &caller, today);
-            if let Some(answer) = cache.get(&version, &key) {
-                metrics.observe_cached_read(true);
-                return Ok(answer);
+            match lookup.get(&version, &key) {
+                Some(answer) => Ok(Found::Kept(answer)),
+                None => Ok(Found::Computed(work(conn, &caller)?, Some((version, key)))),
             }
-            let answer = to_json(work(conn, &caller)?)?;
-            metrics.observe_cached_read(false);
-            cache.put(version, key, answer.clone());
-            Ok(answer)
         })
-        .await
+        .await?;
+    match found {
+        Found::Kept(answer) => {
+            state.metrics.observe_cached_read(true);
+            Ok(answer)
+        }
+        Found::Computed(value, keep) => {
+            let answer = Bytes::from(serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.into()))?);
+            if let Some((version, key)) = keep {
+                state.metrics.observe_cached_read(false);
+                cache.put(version, key, answer.clone());
+            }
+            Ok(answer)
+        }
+    }
 }
 
 #[cfg(test)]

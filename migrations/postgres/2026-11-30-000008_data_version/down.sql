@@ -1,2 +1,19 @@
--- Nothing was done on PostgreSQL.
-SELECT 1;
+DROP VIEW data_version_now;
+DROP TRIGGER organisations_moves_data_version ON organisations;
+DROP TRIGGER agreements_moves_data_version ON agreements;
+DROP TRIGGER courses_moves_data_version ON courses;
+DROP TRIGGER needs_moves_data_version ON needs;
+DROP TRIGGER plans_moves_data_version ON plans;
+DROP TRIGGER cohorts_moves_data_version ON cohorts;
+DROP TRIGGER cohort_allocations_moves_data_version ON cohort_allocations;
+DROP TRIGGER plan_unplaced_moves_data_version ON plan_unplaced;
+DROP TRIGGER split_versions_moves_data_version ON split_versions;
+DROP TRIGGER split_shares_moves_data_version ON split_shares;
+DROP TRIGGER invoice_lines_moves_data_version ON invoice_lines;
+DROP TRIGGER participants_moves_data_version ON participants;
+DROP TRIGGER waitlist_moves_data_version ON waitlist;
+DROP TRIGGER data_version_moves_at_commit ON data_version_pending;
+DROP FUNCTION data_version_move();
+DROP FUNCTION data_version_note_change();
+DROP TABLE data_version_pending;
+DROP TABLE data_version;

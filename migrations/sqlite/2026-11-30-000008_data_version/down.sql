@@ -37,4 +37,5 @@ DROP TRIGGER participants_delete_moves_data_version;
 DROP TRIGGER waitlist_insert_moves_data_version;
 DROP TRIGGER waitlist_update_moves_data_version;
 DROP TRIGGER waitlist_delete_moves_data_version;
+DROP VIEW data_version_now;
 DROP TABLE data_version;
