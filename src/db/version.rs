@@ -1,6 +1,6 @@
-//! The data's version: a token that changes whenever a change to what the
-//! API's cached reads show is committed, and never comes back. A cached
-//! answer is given only while the token is the one it was computed under.
+//! The data's version: a number that grows whenever a change to what the
+//! API's kept answers show is committed. A kept answer is given only while
+//! the version is the one it was computed under.
 //!
 //! Both backends keep it in a table `data_version` that triggers on the
 //! domain's tables move (migration `data_version`), and show it as the view
@@ -23,18 +23,12 @@ use crate::error::AppError;
 diesel::table! {
     /// A view of one row and one column.
     data_version_now (version) {
-        version -> Text,
+        version -> BigInt,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DataVersion(String);
-
-impl From<String> for DataVersion {
-    fn from(token: String) -> Self {
-        Self(token)
-    }
-}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DataVersion(pub i64);
 
 /// The version now.
 pub fn current(conn: &mut DbConnection) -> Result<DataVersion, AppError> {

@@ -86,8 +86,9 @@ impl AnswerCache {
         kept.answers.get(key).cloned()
     }
 
-    /// Keeps an answer computed under `version`. Answers of another version
-    /// are dropped first; when the budget is spent, all are, and keeping
+    /// Keeps an answer computed under `version`. Answers of an older version
+    /// are dropped first, and one of an older version than those kept is
+    /// not kept; when the budget is spent, all are dropped, and keeping
     /// starts again.
     pub fn put(&self, version: DataVersion, key: AnswerKey, answer: Bytes) {
         let size = key.size() + answer.len();
@@ -95,6 +96,9 @@ impl AnswerCache {
             return;
         }
         let mut kept = self.kept();
+        if kept.version.is_some_and(|newest| newest > version) {
+            return;
+        }
         // Two requests may have computed the same answer at once.
         if let Some(earlier) = kept.answers.remove(&key) {
             kept.bytes -= key.size() + earlier.len();
@@ -166,7 +170,7 @@ mod tests {
     use crate::ids::UserId;
 
     fn version(n: i64) -> DataVersion {
-        DataVersion::from(n.to_string())
+        DataVersion(n)
     }
 
     fn caller(role: Role, organisation: Option<i64>) -> Caller {
@@ -194,6 +198,11 @@ mod tests {
         cache.put(version(2), key("/api/v1/cohorts/2", &coordinator), Bytes::from_static(b"two"));
         assert_eq!(cache.get(&version(1), &key("/api/v1/cohorts/1", &coordinator)), None);
         assert_eq!(cache.get(&version(2), &key("/api/v1/cohorts/1", &coordinator)), None);
+        assert_eq!(cache.get(&version(2), &key("/api/v1/cohorts/2", &coordinator)), Some(Bytes::from_static(b"two")));
+        // One computed under an older version, by a request that began
+        // before the change, is not kept, and does not drop the newer ones.
+        cache.put(version(1), key("/api/v1/cohorts/1", &coordinator), Bytes::from_static(b"old"));
+        assert_eq!(cache.get(&version(1), &key("/api/v1/cohorts/1", &coordinator)), None);
         assert_eq!(cache.get(&version(2), &key("/api/v1/cohorts/2", &coordinator)), Some(Bytes::from_static(b"two")));
     }
 

@@ -45,7 +45,7 @@ CREATE CONSTRAINT TRIGGER data_version_moves_at_commit AFTER INSERT ON data_vers
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION data_version_move();
 
 -- What the service reads: the same view, with the same column, as on SQLite.
-CREATE VIEW data_version_now AS SELECT CAST(SUM(version) AS TEXT) AS version FROM data_version;
+CREATE VIEW data_version_now AS SELECT CAST(SUM(version) AS BIGINT) AS version FROM data_version;
 CREATE TRIGGER organisations_moves_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON organisations
     FOR EACH STATEMENT EXECUTE FUNCTION data_version_note_change();
 CREATE TRIGGER agreements_moves_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON agreements

@@ -12,7 +12,7 @@ CREATE TABLE data_version (
 INSERT INTO data_version (id, version) VALUES (1, 0);
 -- What the service reads: the same view, with the same column, as on
 -- PostgreSQL, so that one query serves both.
-CREATE VIEW data_version_now AS SELECT CAST(version AS TEXT) AS version FROM data_version WHERE id = 1;
+CREATE VIEW data_version_now AS SELECT version FROM data_version WHERE id = 1;
 CREATE TRIGGER organisations_insert_moves_data_version AFTER INSERT ON organisations
 BEGIN UPDATE data_version SET version = version + 1; END;
 CREATE TRIGGER organisations_update_moves_data_version AFTER UPDATE ON organisations
