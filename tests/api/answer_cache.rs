@@ -127,19 +127,28 @@ fn share_agreements(cohort: &Value) -> Vec<i64> {
     cohort["shares"].as_array().unwrap().iter().map(|s| s["agreement_id"].as_i64().unwrap()).collect()
 }
 
+/// The three municipalities, and a confirmed cohort of a new course of at
+/// most `max` seats, in which Sundsvall and Ånge have 3 seats each:
+/// (organisations, agreements, cohort).
+async fn cohort_of_sundsvall_and_ange(app: &TestApp, course: &str, max: i64) -> ([i64; 3], [i64; 3], i64) {
+    let (orgs, agreements) = three_municipalities(app).await;
+    app.course(course, 2, max).await;
+    for agreement in &agreements[..2] {
+        app.need(*agreement, course, 3, (&term(0), &term(0))).await;
+    }
+    let cohort = proposed_cohort(app, course).await;
+    let (status, confirmed) = confirm(app, cohort, json!({"split_rule": "per_seat"})).await;
+    assert_eq!(status, StatusCode::OK, "{confirmed}");
+    (orgs, agreements, cohort)
+}
+
 #[tokio::test]
 async fn a_kept_answer_is_given_until_anything_changes_it_on_any_instance() {
     for backend in backends() {
         let database = TestDatabase::create(backend);
         let app = spawn_on(&database).await;
         let other = Server::start(&database.url);
-        let (orgs, [sun, ang, tim]) = three_municipalities(&app).await;
-        app.course("CACHE1", 2, 10).await;
-        app.need(sun, "CACHE1", 3, (&term(0), &term(0))).await;
-        app.need(ang, "CACHE1", 3, (&term(0), &term(0))).await;
-        let cohort = proposed_cohort(&app, "CACHE1").await;
-        let (status, confirmed) = confirm(&app, cohort, json!({"split_rule": "per_seat"})).await;
-        assert_eq!(status, StatusCode::OK, "{confirmed}");
+        let (orgs, [sun, ang, tim], cohort) = cohort_of_sundsvall_and_ange(&app, "CACHE1", 10).await;
         let path = format!("/api/v1/cohorts/{cohort}");
 
         let first = read_twice(&app, &app.token, &path).await;
@@ -192,14 +201,8 @@ async fn a_kept_answer_goes_only_to_callers_who_may_see_the_same() {
     for backend in backends() {
         let database = TestDatabase::create(backend);
         let app = spawn_on(&database).await;
-        let (_, [sun, ang, _]) = three_municipalities(&app).await;
         // Six seats of six: full, so no one else may look at it to join.
-        app.course("CACHE3", 2, 6).await;
-        app.need(sun, "CACHE3", 3, (&term(0), &term(0))).await;
-        app.need(ang, "CACHE3", 3, (&term(0), &term(0))).await;
-        let cohort = proposed_cohort(&app, "CACHE3").await;
-        let (status, confirmed) = confirm(&app, cohort, json!({"split_rule": "per_seat"})).await;
-        assert_eq!(status, StatusCode::OK, "{confirmed}");
+        let (_, [sun, ang, _], cohort) = cohort_of_sundsvall_and_ange(&app, "CACHE3", 6).await;
         let path = format!("/api/v1/cohorts/{cohort}");
         let ange = app.user(Role::Organisation, Some(ANGE));
         let ange_finance = app.user(Role::Finance, Some(ANGE));
