@@ -130,11 +130,10 @@ where
     T: Serialize + Send + 'static,
     F: FnOnce(&mut DbConnection, &Caller) -> Result<T, AppError> + Send + 'static,
 {
-    let cache = std::sync::Arc::clone(&state.answers);
     let today = state.today();
     // The request itself stays on this thread; the connection is on another.
     let path_and_query = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), ToString::to_string);
-    let lookup = std::sync::Arc::clone(&cache);
+    let lookup = std::sync::Arc::clone(&state.answers);
     let found = bearer
         .run(&state.pool, move |conn, caller| {
             if !lookup.enabled() {
@@ -157,7 +156,7 @@ where
             let answer = Bytes::from(serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.into()))?);
             if let Some((version, key)) = keep {
                 state.metrics.observe_cached_read(false);
-                cache.put(version, key, answer.clone());
+                state.answers.put(version, key, answer.clone());
             }
             Ok(answer)
         }

@@ -40,14 +40,10 @@ impl FromRequest for Caller {
     type Error = AppError;
     type Future = LocalFuture<Caller>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req).map(str::to_owned);
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bearer = Bearer::from_request(req, payload).into_inner();
         let state = state(req);
-        Box::pin(async move {
-            let state = state?;
-            let token = token.ok_or(AppError::Unauthorized)?;
-            db::run(&state.pool, move |conn| tokens::authenticate(conn, &token)).await?.ok_or(AppError::Unauthorized)
-        })
+        Box::pin(async move { bearer?.caller(&state?.pool).await })
     }
 }
 
