@@ -1,7 +1,7 @@
 //! API tokens. A token is shown once, when it is made; only its SHA-256 is
 //! stored, so a copy of the database does not let anyone in.
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -41,6 +41,15 @@ pub fn issue(conn: &mut DbConnection, user: UserId) -> Result<String, AppError> 
 /// The caller a token belongs to, if it is well-formed, known, not revoked
 /// and not expired.
 pub fn authenticate(conn: &mut DbConnection, token: &str) -> Result<Option<Caller>, AppError> {
+    Ok(authenticate_until(conn, token)?.map(|(caller, _)| caller))
+}
+
+/// As [`authenticate`], with when the token expires (never, if `None`), for
+/// one who keeps the caller and must stop believing the token then.
+pub fn authenticate_until(
+    conn: &mut DbConnection,
+    token: &str,
+) -> Result<Option<(Caller, Option<NaiveDateTime>)>, AppError> {
     if !looks_like_a_token(token) {
         return Ok(None);
     }
@@ -50,12 +59,12 @@ pub fn authenticate(conn: &mut DbConnection, token: &str) -> Result<Option<Calle
         .filter(api_tokens::token_hash.eq(hash(token)))
         .filter(api_tokens::revoked_at.is_null())
         .filter(api_tokens::expires_at.is_null().or(api_tokens::expires_at.gt(now)))
-        .select((users::id, users::email, users::role, users::organisation_id))
-        .first::<(UserId, String, String, Option<OrganisationId>)>(conn)
+        .select((users::id, users::email, users::role, users::organisation_id, api_tokens::expires_at))
+        .first::<(UserId, String, String, Option<OrganisationId>, Option<NaiveDateTime>)>(conn)
         .optional()?;
-    Ok(found.and_then(|(user_id, email, role, organisation_id)| {
+    Ok(found.and_then(|(user_id, email, role, organisation_id, expires_at)| {
         let role: Role = role.parse().ok()?;
-        Some(Caller { user_id, email, role, organisation_id })
+        Some((Caller { user_id, email, role, organisation_id }, expires_at))
     }))
 }
 

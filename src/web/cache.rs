@@ -1,8 +1,11 @@
 //! Answers of the everyday reads kept as JSON while the data they were
 //! computed from is unchanged: a cohort, an organisation's invoicing lines,
-//! one course's demand. A request for one of them still checks its token and
-//! reads the data's version ([`db::version`]) on its connection, two quick
-//! queries instead of the eight or so that compute the answer again.
+//! one course's demand. A request for one of them still reads the data's
+//! version ([`db::version`]) on its connection: one quick query instead of
+//! the eight or so that compute the answer again. Who a token belongs to is
+//! kept the same way, under the same version, which a change to tokens or to
+//! users' roles and organisations moves too; a token's expiry is checked
+//! against the clock each time.
 //!
 //! Any committed change moves the version, and the cache then starts afresh:
 //! coordinators read far more often than anyone writes, and working out
@@ -16,10 +19,10 @@ use std::sync::Mutex;
 
 use actix_web::HttpRequest;
 use actix_web::web::Bytes;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
-use crate::access::{Caller, Role};
+use crate::access::{Caller, Role, tokens};
 use crate::db::version::DataVersion;
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
@@ -59,7 +62,45 @@ pub struct AnswerCache {
 struct Kept {
     version: Option<DataVersion>,
     answers: HashMap<AnswerKey, Bytes>,
+    /// Whom each token belongs to, by the token's hash.
+    callers: HashMap<String, KeptCaller>,
+    /// What the answers, the callers and their keys take, roughly.
     bytes: usize,
+}
+
+/// A token's caller, and when the token expires.
+#[derive(Clone)]
+struct KeptCaller {
+    caller: Caller,
+    expires_at: Option<NaiveDateTime>,
+}
+
+impl KeptCaller {
+    fn size(&self, token_hash: &str) -> usize {
+        std::mem::size_of::<Self>() + token_hash.len() + self.caller.email.len()
+    }
+}
+
+impl Kept {
+    /// Whether newer things are kept than something computed under `version`
+    /// (by a request that began before a change): it is then not kept, and
+    /// the newer ones stay.
+    fn is_newer_than(&self, version: DataVersion) -> bool {
+        self.version.is_some_and(|newest| newest > version)
+    }
+
+    /// Makes room for `size` more bytes computed under `version`: under a
+    /// newer version, or when the budget would be overrun, everything kept
+    /// is dropped, and keeping starts again.
+    fn make_room(&mut self, version: DataVersion, size: usize, budget: usize) {
+        if self.version != Some(version) || self.bytes + size > budget {
+            self.answers.clear();
+            self.callers.clear();
+            self.bytes = 0;
+            self.version = Some(version);
+        }
+        self.bytes += size;
+    }
 }
 
 impl AnswerCache {
@@ -86,30 +127,62 @@ impl AnswerCache {
         kept.answers.get(key).cloned()
     }
 
-    /// Keeps an answer computed under `version`. Answers of an older version
-    /// are dropped first, and one of an older version than those kept is
-    /// not kept; when the budget is spent, all are dropped, and keeping
-    /// starts again.
+    /// Keeps an answer computed under `version` (see [`Kept::make_room`]).
     pub fn put(&self, version: DataVersion, key: AnswerKey, answer: Bytes) {
         let size = key.size() + answer.len();
         if size > self.budget {
             return;
         }
         let mut kept = self.kept();
-        if kept.version.is_some_and(|newest| newest > version) {
+        if kept.is_newer_than(version) {
             return;
         }
         // Two requests may have computed the same answer at once.
         if let Some(earlier) = kept.answers.remove(&key) {
             kept.bytes -= key.size() + earlier.len();
         }
-        if kept.version.as_ref() != Some(&version) || kept.bytes + size > self.budget {
-            kept.answers.clear();
-            kept.bytes = 0;
-            kept.version = Some(version);
-        }
+        kept.make_room(version, size, self.budget);
         kept.answers.insert(key, answer);
-        kept.bytes += size;
+    }
+
+    /// The caller whose token this is, under `version`: the kept one while
+    /// nothing has changed and the token has not expired, otherwise looked
+    /// up on `conn` and kept. 401 if the token is unknown, revoked or
+    /// expired.
+    fn caller(&self, conn: &mut DbConnection, version: DataVersion, token: &str) -> Result<Caller, AppError> {
+        let token_hash = tokens::hash(token);
+        let now = Utc::now().naive_utc();
+        if let Some(kept) = self.kept_caller(version, &token_hash, now) {
+            return Ok(kept);
+        }
+        let (caller, expires_at) = tokens::authenticate_until(conn, token)?.ok_or(AppError::Unauthorized)?;
+        self.put_caller(version, token_hash, KeptCaller { caller: caller.clone(), expires_at });
+        Ok(caller)
+    }
+
+    fn kept_caller(&self, version: DataVersion, token_hash: &str, now: NaiveDateTime) -> Option<Caller> {
+        let kept = self.kept();
+        if kept.version != Some(version) {
+            return None;
+        }
+        let found = kept.callers.get(token_hash)?;
+        found.expires_at.is_none_or(|expires_at| expires_at > now).then(|| found.caller.clone())
+    }
+
+    fn put_caller(&self, version: DataVersion, token_hash: String, found: KeptCaller) {
+        let size = found.size(&token_hash);
+        if size > self.budget {
+            return;
+        }
+        let mut kept = self.kept();
+        if kept.is_newer_than(version) {
+            return;
+        }
+        if let Some(earlier) = kept.callers.remove(&token_hash) {
+            kept.bytes -= earlier.size(&token_hash);
+        }
+        kept.make_room(version, size, self.budget);
+        kept.callers.insert(token_hash, found);
     }
 }
 
@@ -123,8 +196,8 @@ enum Found<T> {
 
 /// Answers a read with JSON: the kept answer if the data is unchanged,
 /// otherwise `work`'s, computed and kept. The token is checked first, on
-/// the same connection, as by [`Bearer::run`]; the answer is turned into
-/// JSON after the connection has gone back to the pool.
+/// the same connection, as by [`Bearer::run`] (or found kept); the answer
+/// is turned into JSON after the connection has gone back to the pool.
 pub async fn json<T, F>(state: &AppState, req: &HttpRequest, bearer: Bearer, work: F) -> Result<Bytes, AppError>
 where
     T: Serialize + Send + 'static,
@@ -134,19 +207,20 @@ where
     // The request itself stays on this thread; the connection is on another.
     let path_and_query = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), ToString::to_string);
     let lookup = std::sync::Arc::clone(&state.answers);
-    let found = bearer
-        .run(&state.pool, move |conn, caller| {
-            if !lookup.enabled() {
-                return Ok(Found::Computed(work(conn, &caller)?, None));
-            }
-            let version = db::version::current(conn)?;
-            let key = AnswerKey::new(path_and_query, &caller, today);
-            match lookup.get(&version, &key) {
-                Some(answer) => Ok(Found::Kept(answer)),
-                None => Ok(Found::Computed(work(conn, &caller)?, Some((version, key)))),
-            }
-        })
-        .await?;
+    let found = db::run(&state.pool, move |conn| {
+        if !lookup.enabled() {
+            let caller = bearer.authenticate(conn)?;
+            return Ok(Found::Computed(work(conn, &caller)?, None));
+        }
+        let version = db::version::current(conn)?;
+        let caller = lookup.caller(conn, version, bearer.token())?;
+        let key = AnswerKey::new(path_and_query, &caller, today);
+        match lookup.get(&version, &key) {
+            Some(answer) => Ok(Found::Kept(answer)),
+            None => Ok(Found::Computed(work(conn, &caller)?, Some((version, key)))),
+        }
+    })
+    .await?;
     match found {
         Found::Kept(answer) => {
             state.metrics.observe_cached_read(true);
@@ -219,6 +293,46 @@ mod tests {
         }
         let tomorrow = AnswerKey::new(path.to_owned(), &coordinator, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
         assert_eq!(cache.get(&version(1), &tomorrow), None, "a new day may open or close cohorts");
+    }
+
+    fn found(caller: &Caller, expires_at: Option<NaiveDateTime>) -> KeptCaller {
+        KeptCaller { caller: caller.clone(), expires_at }
+    }
+
+    #[test]
+    fn a_token_s_caller_is_kept_under_one_version_and_until_it_expires() {
+        let cache = AnswerCache::new(1 << 20);
+        let ange = caller(Role::Organisation, Some(2));
+        let now = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap().and_hms_opt(21, 0, 0).unwrap();
+        let in_a_minute = now + chrono::Duration::minutes(1);
+        cache.put_caller(version(1), "forever".into(), found(&ange, None));
+        cache.put_caller(version(1), "a minute".into(), found(&ange, Some(in_a_minute)));
+        let organisation = |hash: &str, v: i64, at: NaiveDateTime| {
+            cache.kept_caller(version(v), hash, at).map(|c| (c.role, c.organisation_id))
+        };
+        let as_ange = Some((Role::Organisation, Some(OrganisationId(2))));
+        assert_eq!(organisation("forever", 1, now), as_ange);
+        assert_eq!(organisation("a minute", 1, now), as_ange);
+        assert_eq!(organisation("a minute", 1, in_a_minute), None, "expired");
+        assert_eq!(organisation("unknown", 1, now), None);
+        assert_eq!(organisation("forever", 2, now), None, "a change since may have revoked it");
+        // An answer of a newer version drops the callers kept under an older one.
+        cache.put(version(2), key("/api/v1/cohorts/1", &ange), Bytes::from_static(b"two"));
+        assert_eq!(organisation("forever", 1, now), None);
+        assert_eq!(organisation("forever", 2, now), None);
+        // A caller looked up by a request that began before the change is not kept.
+        cache.put_caller(version(1), "late".into(), found(&ange, None));
+        assert_eq!(organisation("late", 1, now), None);
+        assert_eq!(organisation("late", 2, now), None);
+        assert!(cache.get(&version(2), &key("/api/v1/cohorts/1", &ange)).is_some());
+        // Callers count against the budget as answers do.
+        let one = found(&ange, None).size("forever");
+        let small = AnswerCache::new(one);
+        small.put_caller(version(1), "forever".into(), found(&ange, None));
+        small.put_caller(version(1), "forever".into(), found(&ange, None));
+        assert_eq!(small.kept().bytes, one);
+        small.put_caller(version(1), "another".into(), found(&ange, None));
+        assert_eq!(small.kept().callers.len(), 1, "the second did not fit beside the first");
     }
 
     #[test]

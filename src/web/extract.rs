@@ -71,10 +71,20 @@ impl Bearer {
         F: FnOnce(&mut db::DbConnection, Caller) -> Result<T, AppError> + Send + 'static,
     {
         db::run(pool, move |conn| {
-            let caller = tokens::authenticate(conn, &self.0)?.ok_or(AppError::Unauthorized)?;
+            let caller = self.authenticate(conn)?;
             work(conn, caller)
         })
         .await
+    }
+
+    /// The token's caller, looked up on `conn` (401 if the token is unknown,
+    /// revoked or expired).
+    pub fn authenticate(&self, conn: &mut db::DbConnection) -> Result<Caller, AppError> {
+        tokens::authenticate(conn, &self.0)?.ok_or(AppError::Unauthorized)
+    }
+
+    pub(super) fn token(&self) -> &str {
+        &self.0
     }
 
     /// The token's caller, for a handler that needs it before it reads.

@@ -3,10 +3,12 @@
 //! instance, by another one, or straight in the database — nor to a caller
 //! who may see less. And the data's version they rest on (`db::version`).
 
-use diesel::RunQueryDsl;
+use chrono::Utc;
+use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use strumpavtal::access::Role;
+use strumpavtal::access::{Role, tokens};
+use strumpavtal::db::schema::{api_tokens, users};
 
 use crate::helpers::{
     ANGE, Backend, TIMRA, TestApp, TestDatabase, answer, backends, spawn_on, term, three_municipalities,
@@ -53,17 +55,9 @@ fn data_version(app: &TestApp) -> String {
     names_of(app, "SELECT CAST(version AS TEXT) AS name FROM data_version_now").remove(0)
 }
 
-/// Tables whose changes no kept answer shows.
-const UNWATCHED: [&str; 8] = [
-    "users",
-    "api_tokens",
-    "web_sessions",
-    "audit_log",
-    "email_outbox",
-    "data_version",
-    "data_version_pending",
-    "__diesel_schema_migrations",
-];
+/// Tables whose changes no kept answer or kept caller shows.
+const UNWATCHED: [&str; 6] =
+    ["web_sessions", "audit_log", "email_outbox", "data_version", "data_version_pending", "__diesel_schema_migrations"];
 
 #[tokio::test]
 async fn every_change_to_a_watched_table_moves_the_data_version() {
@@ -86,7 +80,7 @@ async fn every_change_to_a_watched_table_moves_the_data_version() {
         };
         let watched: Vec<String> =
             names_of(&app, tables).into_iter().filter(|t| !UNWATCHED.contains(&t.as_str())).collect();
-        assert_eq!(watched.len(), 13, "{watched:?}");
+        assert_eq!(watched.len(), 15, "{watched:?}");
         let lacking: Vec<String> =
             names_of(&app, lacking).into_iter().filter(|t| !UNWATCHED.contains(&t.as_str())).collect();
         assert!(lacking.is_empty(), "{:?}: no trigger moves the data version on {lacking:?}", app.backend);
@@ -218,5 +212,62 @@ async fn a_kept_answer_goes_only_to_callers_who_may_see_the_same() {
         // Timrå has no seats in it, and it is full: not found, kept answer or not.
         assert_eq!(app.get_as(&timra, &path).await.status(), StatusCode::NOT_FOUND);
         assert_eq!(share_agreements(&get(&app, &app.token, &path).await), [sun, ang]);
+    }
+}
+
+/// Runs `sql` and tells whether it moved the data's version.
+fn moves_the_version(app: &TestApp, sql: &str) -> bool {
+    let before = data_version(app);
+    diesel::sql_query(sql).execute(&mut app.pool.get().unwrap()).expect(sql);
+    data_version(app) != before
+}
+
+#[tokio::test]
+async fn a_kept_caller_is_believed_only_while_nothing_about_the_token_has_changed() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend);
+        let app = spawn_on(&database).await;
+        let ([sundsvall, ..], [sun, ang, _], cohort) = cohort_of_sundsvall_and_ange(&app, "CACHE4", 6).await;
+        let path = format!("/api/v1/cohorts/{cohort}");
+        let token_row = |token: &str| api_tokens::table.filter(api_tokens::token_hash.eq(tokens::hash(token)));
+        let mut conn = app.pool.get().unwrap();
+
+        // Revoked: refused at once, though its caller and answer were kept.
+        let revoked = app.user(Role::Organisation, Some(ANGE));
+        read_twice(&app, &revoked, &path).await;
+        diesel::update(token_row(&revoked))
+            .set(api_tokens::revoked_at.eq(Utc::now().naive_utc()))
+            .execute(&mut conn)
+            .unwrap();
+        assert_eq!(app.get_as(&revoked, &path).await.status(), StatusCode::UNAUTHORIZED, "{backend:?}");
+
+        // Moved to Sundsvall: answered as Sundsvall's user, with its share only.
+        let moved = app.user(Role::Organisation, Some(ANGE));
+        assert_eq!(share_agreements(&read_twice(&app, &moved, &path).await), [ang]);
+        diesel::update(users::table.filter(users::id.eq_any(token_row(&moved).select(api_tokens::user_id))))
+            .set(users::organisation_id.eq(sundsvall))
+            .execute(&mut conn)
+            .unwrap();
+        assert_eq!(share_agreements(&get(&app, &moved, &path).await), [sun], "{backend:?}");
+
+        // Expiring in two seconds: believed until then, from the kept caller too.
+        let expiring = app.user(Role::Organisation, Some(ANGE));
+        let expires_at = Utc::now().naive_utc() + chrono::Duration::seconds(2);
+        diesel::update(token_row(&expiring)).set(api_tokens::expires_at.eq(expires_at)).execute(&mut conn).unwrap();
+        read_twice(&app, &expiring, &path).await;
+        tokio::time::sleep((expires_at - Utc::now().naive_utc()).to_std().unwrap_or_default()).await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert_eq!(app.get_as(&expiring, &path).await.status(), StatusCode::UNAUTHORIZED, "{backend:?}");
+
+        // Signing in, failing to, being locked out and a new password change
+        // nothing a token stands for: the kept answers stay.
+        for unwatched in [
+            "UPDATE users SET failed_sign_ins = failed_sign_ins + 1",
+            "UPDATE users SET locked_until = '2026-11-30 12:00:00', failed_sign_ins = 0",
+            "UPDATE users SET password_hash = 'not a hash'",
+        ] {
+            assert!(!moves_the_version(&app, unwatched), "{backend:?}: {unwatched}");
+        }
+        assert!(moves_the_version(&app, "UPDATE users SET email = email"), "{backend:?}");
     }
 }

@@ -1,0 +1,6 @@
+DROP TRIGGER api_tokens_insert_moves_data_version;
+DROP TRIGGER api_tokens_update_moves_data_version;
+DROP TRIGGER api_tokens_delete_moves_data_version;
+DROP TRIGGER users_insert_moves_data_version;
+DROP TRIGGER users_update_moves_data_version;
+DROP TRIGGER users_delete_moves_data_version;
