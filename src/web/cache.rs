@@ -29,6 +29,7 @@ use crate::error::AppError;
 use crate::ids::OrganisationId;
 use crate::web::AppState;
 use crate::web::extract::Bearer;
+use crate::web::heavy::{Given, Stamp};
 
 /// What an answer depends on besides the data: the request's path and query,
 /// what the caller's role and organisation let them see, and today's date
@@ -234,6 +235,39 @@ where
             }
             Ok(answer)
         }
+    }
+}
+
+/// For a heavy read ([`crate::web::heavy`]): the token's caller and, with
+/// the cache on, what an answer computed now is stamped with. One checkout
+/// of the pool, as for a kept everyday read.
+pub async fn caller_and_stamp(state: &AppState, bearer: Bearer) -> Result<(Caller, Option<Stamp>), AppError> {
+    let today = state.today();
+    let lookup = std::sync::Arc::clone(&state.answers);
+    db::run(&state.pool, move |conn| {
+        if !lookup.enabled() {
+            return Ok((bearer.authenticate(conn)?, None));
+        }
+        let version = db::version::current(conn)?;
+        let caller = lookup.caller(conn, version, bearer.token())?;
+        Ok((caller, Some(Stamp { version, today })))
+    })
+    .await
+}
+
+/// What a heavy answer computed now on `conn` is stamped with; none when
+/// the cache is off, so that every request computes one.
+pub fn stamp(state: &AppState, conn: &mut DbConnection) -> Result<Option<Stamp>, AppError> {
+    if !state.answers.enabled() {
+        return Ok(None);
+    }
+    Ok(Some(Stamp { version: db::version::current(conn)?, today: state.today() }))
+}
+
+/// Counts a heavy read in the cached reads' metric, as kept or computed.
+pub fn observe_shared(state: &AppState, stamp: Option<Stamp>, given: Given) {
+    if stamp.is_some() {
+        state.metrics.observe_cached_read(given == Given::Kept);
     }
 }
 

@@ -15,6 +15,8 @@ use crate::helpers::{
 };
 use crate::instances::Server;
 use crate::metrics::{scrape, value};
+use crate::page_client::PageClient;
+use crate::pages_coordinator::failed_email;
 use crate::splits::{confirm, proposed_cohort};
 
 const KEPT: &str = r#"strumpavtal_cached_reads_total{outcome="kept"}"#;
@@ -269,5 +271,61 @@ async fn a_kept_caller_is_believed_only_while_nothing_about_the_token_has_change
             assert!(!moves_the_version(&app, unwatched), "{backend:?}: {unwatched}");
         }
         assert!(moves_the_version(&app, "UPDATE users SET email = email"), "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_heavy_reads_are_given_again_until_anything_changes_them() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend);
+        let app = spawn_on(&database).await;
+        let other = Server::start(&database.url);
+        let (_, [sun, ang, _]) = three_municipalities(&app).await;
+        app.course("HEAVY1", 2, 10).await;
+        app.need(sun, "HEAVY1", 3, (&term(1), &term(1))).await;
+        let coordinator = PageClient::sign_in(&app, Role::Coordinator, None, "sv").await;
+        let course = |rows: &Value| -> (i64, String) {
+            let row = rows.as_array().unwrap().iter().find(|r| r["course_code"] == "HEAVY1").expect("HEAVY1's row");
+            (row["firm_seats"].as_i64().unwrap(), row["course_title"].as_str().unwrap().to_owned())
+        };
+        let overview = || async {
+            let (status, html) = coordinator.get("/").await;
+            assert_eq!(status, StatusCode::OK, "{html}");
+            html
+        };
+        let requested = |html: &str| -> String {
+            let at = html.find("id=\"figure-requested\"><strong>").expect("the requested seats") + 30;
+            html[at..].split('<').next().unwrap().to_owned()
+        };
+
+        // Every course's demand as the coordinator sees it, and the overview.
+        assert_eq!(course(&read_twice(&app, &app.token, "/api/v1/demand").await).0, 3, "{backend:?}");
+        let first = overview().await;
+        let before = kept(&app).await;
+        assert_eq!(overview().await, first, "nothing changed, yet the overview did");
+        assert_eq!(kept(&app).await, before + 1.0, "the second overview was not the kept one ({backend:?})");
+        assert_eq!(requested(&first), "3");
+
+        // A failed e-mail does not move the data's version, yet the
+        // overview, kept, counts it.
+        failed_email(&app, "Studsade");
+        let before = kept(&app).await;
+        let html = overview().await;
+        assert_eq!(kept(&app).await, before + 1.0, "an e-mail's failure need not compute the overview again");
+        assert!(html.contains("<strong>1</strong> e-brev misslyckades."), "{html}");
+
+        // Ånge's need, made through the other instance, shows on this one at once.
+        let need = json!({"agreement_id": ang, "course_code": "HEAVY1", "seats": 2,
+                          "earliest_term": term(1), "latest_term": term(1)});
+        let (status, created) = other.post(&app.token, "/api/v1/needs", &need).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert_eq!(course(&get(&app, &app.token, "/api/v1/demand").await).0, 5, "{backend:?}");
+        assert_eq!(requested(&overview().await), "5", "{backend:?}");
+
+        // So does a course renamed in the database by hand.
+        diesel::sql_query("UPDATE courses SET title = 'Tung läsning' WHERE code = 'HEAVY1'")
+            .execute(&mut app.pool.get().unwrap())
+            .unwrap();
+        assert_eq!(course(&get(&app, &app.token, "/api/v1/demand").await), (5, "Tung läsning".to_owned()));
     }
 }

@@ -68,7 +68,7 @@ async fn confirm(app: &TestApp, cohort: i64, body: Value) {
 
 /// Queues an e-mail and lets it fail for good; returns its id. Call it while
 /// nothing else is due, so the claim takes this one.
-fn failed_email(app: &TestApp, subject: &str) -> i64 {
+pub(crate) fn failed_email(app: &TestApp, subject: &str) -> i64 {
     let mut conn = app.pool.get().unwrap();
     outbox::enqueue(&mut conn, email(subject), Duration::zero()).unwrap();
     let claimed = outbox::claim_next(&mut conn, Duration::seconds(60)).unwrap().expect("the e-mail is due");

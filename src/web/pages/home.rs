@@ -13,7 +13,7 @@ use super::layout::Lang;
 use super::signed_in::{PageError, SignedIn};
 use crate::access::{Caller, Role};
 use crate::db;
-use crate::web::AppState;
+use crate::web::{AppState, cache};
 
 /// Who is signed in, in the role's own words.
 fn signed_in_as(lang: Lang, caller: &Caller) -> Markup {
@@ -48,20 +48,29 @@ pub async fn home(
     let caller = signed_in.caller().clone();
     if caller.is_coordinator() {
         let (today, vat) = (state.today(), state.settings.pricing.vat());
+        // The failed e-mails are counted each time; the rest is kept while
+        // the data is unchanged (the outbox does not move its version).
+        let reader = state.clone();
+        let (stamp, failed_emails) =
+            db::run(&state.pool, move |conn| Ok((cache::stamp(&reader, conn)?, dashboard::failed_emails(conn)?)))
+                .await
+                .map_err(|e| signed_in.fail(e))?;
         // It is the same for every coordinator: requests waiting for it
         // share the next one, which takes its turn among the heavy reads.
-        let found = state
+        let (found, given) = state
             .heavy
             .overview
-            .get(|| async {
+            .get(stamp, || async {
                 let _turn = state.heavy.turn().await?;
                 let caller = caller.clone();
                 db::run(&state.pool, move |conn| dashboard::load(conn, &caller, today, vat)).await.map(Arc::new)
             })
             .await
             .map_err(|e| signed_in.fail(e))?;
+        cache::observe_shared(&state, stamp, given);
         let heat_map_page = query.page.trim().parse().unwrap_or(1);
-        let body = html! { (signed_in_as(lang, &caller)) (dashboard::render(lang, &found, heat_map_page)) };
+        let body =
+            html! { (signed_in_as(lang, &caller)) (dashboard::render(lang, &found, failed_emails, heat_map_page)) };
         return Ok(signed_in.ok(lang.pick("Översikt", "Overview"), body));
     }
     let Some(own) = caller.organisation_id else {
