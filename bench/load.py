@@ -13,6 +13,7 @@ a fresh database (`strumpavtal bench seed`), starts `strumpavtal serve` and
   demand      GET /api/v1/demand?course_code=…, the courses of the 20
               largest cohorts in turn
   demand-all  GET /api/v1/demand, every course (8.7 MB at national scale)
+  demand-all-gzip  the same with Accept-Encoding: gzip
   dashboard   GET / as the coordinator (the overview page)
   writes      POST /api/v1/needs and POST /api/v1/cohorts/{id}/join, in turn
 
@@ -266,9 +267,9 @@ class Setup:
               f"{len(self.confirmed)} confirmed and invoiced; organisation {self.organisations[0]} has seats in "
               f"{lines[self.organisations[0]]} of them", file=sys.stderr, flush=True)
 
-    def api_get(self, path):
+    def api_get(self, path, headers=None):
         return {"method": "GET", "path": f"/api/v1{path}",
-                "headers": {"Authorization": f"Bearer {self.seeded['coordinator_token']}"}}
+                "headers": {"Authorization": f"Bearer {self.seeded['coordinator_token']}", **(headers or {})}}
 
     def covering(self, term, pooling=False):
         """Up to 20 agreements that run over the whole term (and pool, if asked)."""
@@ -295,6 +296,8 @@ class Setup:
             "invoicing": (SERVER_PORT, [self.api_get(f"/organisations/{id}/invoicing") for id in self.organisations]),
             "demand": (SERVER_PORT, [self.api_get(f"/demand?course_code={c}") for c in self.busy_courses]),
             "demand-all": (SERVER_PORT, [self.api_get("/demand")]),
+            # The same, as a client that takes gzip (browsers, curl --compressed, most HTTP libraries).
+            "demand-all-gzip": (SERVER_PORT, [self.api_get("/demand", {"Accept-Encoding": "gzip"})]),
             "dashboard": (SERVER_PORT, [{"method": "GET", "path": "/",
                                          "headers": {"Cookie": f"sp_session={self.seeded['session_cookie']}"}}]),
             "writes": (SERVER_PORT, writes),
@@ -397,7 +400,8 @@ def main():
                         help="default: both")
     parser.add_argument("--data", choices=["demo", "national"], action="append", help="default: both")
     parser.add_argument("--endpoints", nargs="+",
-                        default=["baseline", "cohort", "invoicing", "demand", "demand-all", "dashboard", "writes"])
+                        default=["baseline", "cohort", "invoicing", "demand", "demand-all", "demand-all-gzip",
+                                 "dashboard", "writes"])
     parser.add_argument("--needs", type=int, default=30000, help="needs in the national data set")
     parser.add_argument("--confirm", type=int, default=100, help="cohorts to confirm and invoice")
     parser.add_argument("--seconds", type=int, default=20, help="length of each measured run")

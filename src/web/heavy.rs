@@ -10,7 +10,9 @@
 //!   and while the data's version is unchanged the answer is given again
 //!   without a turn, as the everyday reads' kept answers are
 //!   ([`crate::web::cache`]);
-//! - a shared answer is sent from one buffer, a slice at a time ([`Slices`]).
+//! - a shared answer is sent from one buffer, a slice at a time ([`Slices`]),
+//!   and every course's demand gzipped to clients that take it
+//!   ([`Encoded`]): 8.7 MB of JSON at national scale.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -18,7 +20,9 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use actix_web::body::{BodySize, MessageBody};
+use actix_web::http::header::{self, AcceptEncoding, ContentType, Encoding, Header};
 use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
 
@@ -32,7 +36,7 @@ pub struct HeavyReads {
     /// The coordinators' overview, which is the same for every coordinator.
     pub overview: Shared<Arc<Dashboard>>,
     /// Every course's demand as coordinators see it, as JSON.
-    pub demand: Shared<Bytes>,
+    pub demand: Shared<Encoded>,
 }
 
 impl Default for HeavyReads {
@@ -128,6 +132,57 @@ impl<V: Clone> Shared<V> {
         *latest = Some(Latest { began, stamp, answer: answer.clone() });
         Ok((answer, Given::Fresh))
     }
+}
+
+/// A JSON answer, and the same gzipped. A shared answer is compressed once
+/// when computed, then sent to every client that takes gzip: at national
+/// scale every course's demand is 8.7 MB plain, a fraction of that
+/// gzipped, which is what a coordinator's own system on a municipal network
+/// feels.
+#[derive(Clone)]
+pub struct Encoded {
+    plain: Bytes,
+    gzip: Option<Bytes>,
+}
+
+impl Encoded {
+    /// `json`, and gzipped too if `compress`, at gzip's default level:
+    /// nationally the 8.7 MB answer became 0.57 MB (1.1 MB at the fastest
+    /// level).
+    pub fn new(json: Vec<u8>, compress: bool) -> Result<Self, AppError> {
+        use std::io::Write;
+        let gzip = if compress {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::with_capacity(json.len() / 8), flate2::Compression::default());
+            encoder.write_all(&json).map_err(|e| AppError::Internal(e.into()))?;
+            Some(Bytes::from(encoder.finish().map_err(|e| AppError::Internal(e.into()))?))
+        } else {
+            None
+        };
+        Ok(Self { plain: Bytes::from(json), gzip })
+    }
+
+    /// The answer gzipped if `req` takes gzip and it was compressed, plain
+    /// otherwise.
+    pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
+        let mut response = HttpResponse::Ok();
+        response.content_type(ContentType::json()).insert_header((header::VARY, "accept-encoding"));
+        match &self.gzip {
+            Some(gzip) if takes_gzip(req) => {
+                response.insert_header((header::CONTENT_ENCODING, "gzip")).body(Slices(gzip.clone()))
+            }
+            _ => response.body(Slices(self.plain.clone())),
+        }
+    }
+}
+
+/// Whether `req`'s `Accept-Encoding` takes gzip before the plain answer,
+/// by quality, as HTTP says.
+pub fn takes_gzip(req: &HttpRequest) -> bool {
+    AcceptEncoding::parse(req)
+        .ok()
+        .and_then(|accepted| accepted.negotiate([Encoding::gzip(), Encoding::identity()].iter()))
+        == Some(Encoding::gzip())
 }
 
 /// How much of a shared answer is handed to a connection at a time.

@@ -2,7 +2,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use strumpavtal::access::Role;
 
-use crate::helpers::{answer, spawn_apps, term};
+use crate::helpers::{ANGE, TestApp, answer, spawn_apps, term, three_municipalities};
 
 fn row<'a>(rows: &'a [Value], course: &str, term: &str) -> &'a Value {
     rows.iter()
@@ -92,5 +92,51 @@ async fn a_bad_term_filter_is_named() {
         let (status, body) = answer(app.get("/api/v1/demand?term=2027").await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", app.backend);
         assert!(body["error"]["fields"]["term"].is_string());
+    }
+}
+
+/// `GET /api/v1/demand` with `accept` as its `Accept-Encoding`: the
+/// `Content-Encoding` and `Vary` it answered with, and the body as sent.
+async fn demand_encoded(app: &TestApp, token: &str, accept: &str) -> (Option<String>, Option<String>, Vec<u8>) {
+    let response = app
+        .client
+        .get(app.url("/api/v1/demand"))
+        .bearer_auth(token)
+        .header(reqwest::header::ACCEPT_ENCODING, accept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let header =
+        |name| response.headers().get(name).map(|v: &reqwest::header::HeaderValue| v.to_str().unwrap().to_owned());
+    let (encoding, vary) = (header(reqwest::header::CONTENT_ENCODING), header(reqwest::header::VARY));
+    (encoding, vary, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn every_course_s_demand_is_gzipped_for_clients_that_take_it() {
+    for (app, _db) in spawn_apps().await {
+        let (_, [sun, ang, _]) = three_municipalities(&app).await;
+        app.course("GZIP1", 4, 20).await;
+        app.need(sun, "GZIP1", 3, (&term(1), &term(2))).await;
+        app.need(ang, "GZIP1", 2, (&term(1), &term(1))).await;
+        let ange_user = app.user(Role::Organisation, Some(ANGE));
+
+        for token in [&app.token, &ange_user] {
+            let (encoding, vary, plain) = demand_encoded(&app, token, "identity").await;
+            assert_eq!((encoding, vary.as_deref()), (None, Some("accept-encoding")));
+            let rows: Value = serde_json::from_slice(&plain).unwrap();
+            assert_eq!(rows.as_array().unwrap().len(), 2, "{rows}");
+
+            let (encoding, _, gzipped) = demand_encoded(&app, token, "br;q=1.0, gzip;q=0.8").await;
+            assert_eq!(encoding.as_deref(), Some("gzip"), "{:?}", app.backend);
+            let mut unzipped = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gzipped.as_slice()), &mut unzipped).unwrap();
+            assert_eq!(unzipped, plain, "gzipped, the same answer");
+
+            // A client that refuses gzip gets it plain.
+            let (encoding, _, body) = demand_encoded(&app, token, "gzip;q=0, identity").await;
+            assert_eq!((encoding, body), (None, plain));
+        }
     }
 }

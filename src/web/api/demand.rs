@@ -1,5 +1,4 @@
 use actix_web::http::header::ContentType;
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::db;
@@ -7,7 +6,7 @@ use crate::error::AppError;
 use crate::registry::demand::{self, DemandFilter, DemandRow};
 use crate::web::error::ErrorBody;
 use crate::web::extract::Bearer;
-use crate::web::heavy::Slices;
+use crate::web::heavy::{self, Encoded};
 use crate::web::{AppState, cache};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -39,19 +38,25 @@ pub async fn get(
     // coordinator sees is shared among the requests waiting for it, and
     // given again while the data is unchanged.
     let shared = scope.is_none() && filter.term.is_none();
+    // A shared answer is compressed once for every client that will take
+    // it; one of the caller's own only if this client takes it.
+    let compress = shared || heavy::takes_gzip(&req);
     let reader = state.clone();
     let read = move || async move {
         let _turn = reader.heavy.turn().await?;
         let rows = db::run(&reader.pool, move |conn| demand::demand(conn, today, scope, &filter)).await?;
-        let json = serde_json::to_vec(&rows).map_err(|e| AppError::Internal(e.into()))?;
-        Ok(Bytes::from(json))
+        // Megabytes at national scale: turned into JSON and compressed off
+        // the threads that serve requests.
+        web::block(move || Encoded::new(serde_json::to_vec(&rows).map_err(|e| AppError::Internal(e.into()))?, compress))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
     };
-    let json = if shared {
-        let (json, given) = state.heavy.demand.get(stamp, read).await?;
+    let answer = if shared {
+        let (answer, given) = state.heavy.demand.get(stamp, read).await?;
         cache::observe_shared(&state, stamp, given);
-        json
+        answer
     } else {
         read().await?
     };
-    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(Slices(json)))
+    Ok(answer.respond(&req))
 }

@@ -97,6 +97,11 @@ pub fn failed_emails(conn: &mut DbConnection) -> Result<i64, AppError> {
     Ok(outbox::depth(conn)?.into_iter().find(|(status, _)| *status == OutboxStatus::Failed).map_or(0, |(_, n)| n))
 }
 
+/// How many near-viable course terms the overview lists: the closest to
+/// viable, which are the ones worth a phone call. At national scale a plan
+/// leaves thousands; the plan's own page has them all.
+const NEAR_VIABLE_LISTED: usize = 20;
+
 /// Groups a plan's unplaced seats left `below_minimum` by course and term,
 /// fewest missing seats first.
 fn near_viable(unplaced: &[plans::UnplacedView]) -> Vec<NearViable> {
@@ -232,7 +237,7 @@ fn attention(lang: Lang, d: &Dashboard, failed_emails: i64) -> Markup {
                 },
                 Some((plan, found)) => {
                     ul {
-                        @for group in found {
+                        @for group in found.iter().take(NEAR_VIABLE_LISTED) {
                             li {
                                 strong { (group.course_code) " " (group.term.display_name()) } ": "
                                 (match lang {
@@ -241,6 +246,12 @@ fn attention(lang: Lang, d: &Dashboard, failed_emails: i64) -> Markup {
                                 })
                             }
                         }
+                    }
+                    @if found.len() > NEAR_VIABLE_LISTED {
+                        p { (match lang {
+                            Lang::Sv => format!("… och {} kurstillfällen till där platser saknas.", found.len() - NEAR_VIABLE_LISTED),
+                            Lang::En => format!("… and {} more course terms short of seats.", found.len() - NEAR_VIABLE_LISTED),
+                        }) }
                     }
                     p { a href={ "/plans/" (plan) } { (lang.pick("Visa den senaste planeringen och bjud in fler", "Show the latest plan and invite others")) } }
                 }
@@ -309,5 +320,25 @@ mod tests {
         let keys: Vec<(String, i64, i32)> =
             found.iter().map(|g| (format!("{} {}", g.course_code, g.term), g.seats_waiting, g.missing_seats)).collect();
         assert_eq!(keys, [("STRESS VT2027".into(), 7, 5), ("AI HT2027".into(), 3, 8)]);
+    }
+
+    #[test]
+    fn the_attention_list_names_the_closest_near_viable_terms_and_counts_the_rest() {
+        let unplaced: Vec<UnplacedView> =
+            (0..25).map(|n| unplaced(&format!("C{n:02}"), 2, "below_minimum", Some("VT2027"), Some(n + 1))).collect();
+        let dashboard = Dashboard {
+            heat_map: HeatMap::default(),
+            seats_requested: 50,
+            confirmed: CohortFigures::default(),
+            proposed: CohortFigures::default(),
+            latest_plan: Some((PlanId(3), near_viable(&unplaced))),
+            over_budget: Vec::new(),
+        };
+        let html = attention(Lang::En, &dashboard, 0).into_string();
+        assert_eq!(html.matches("seats missing").count(), NEAR_VIABLE_LISTED, "{html}");
+        assert!(html.contains("<strong>C19 VT 2027</strong>: 2 seats waiting, 20 seats missing"), "{html}");
+        assert!(!html.contains("C20"), "the 21st closest is not listed: {html}");
+        assert!(html.contains("… and 5 more course terms short of seats."), "{html}");
+        assert!(html.contains("href=\"/plans/3\""), "{html}");
     }
 }
