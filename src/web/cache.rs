@@ -195,16 +195,22 @@ enum Found<T> {
     Computed(T, Option<(DataVersion, AnswerKey)>),
 }
 
-/// Answers a read with JSON: the kept answer if the data is unchanged,
-/// otherwise `work`'s, computed and kept. The token is checked first, on
+/// Answers a read with JSON as of `today` (the day `work` computes for):
+/// the kept answer if the data is unchanged, otherwise `work`'s, computed
+/// and kept. The token is checked first, on
 /// the same connection, as by [`Bearer::run`] (or found kept); the answer
 /// is turned into JSON after the connection has gone back to the pool.
-pub async fn json<T, F>(state: &AppState, req: &HttpRequest, bearer: Bearer, work: F) -> Result<Bytes, AppError>
+pub async fn json<T, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    bearer: Bearer,
+    today: NaiveDate,
+    work: F,
+) -> Result<Bytes, AppError>
 where
     T: Serialize + Send + 'static,
     F: FnOnce(&mut DbConnection, &Caller) -> Result<T, AppError> + Send + 'static,
 {
-    let today = state.today();
     // The request itself stays on this thread; the connection is on another.
     let path_and_query = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), ToString::to_string);
     let lookup = std::sync::Arc::clone(&state.answers);
@@ -238,11 +244,14 @@ where
     }
 }
 
-/// For a heavy read ([`crate::web::heavy`]): the token's caller and, with
-/// the cache on, what an answer computed now is stamped with. One checkout
-/// of the pool, as for a kept everyday read.
-pub async fn caller_and_stamp(state: &AppState, bearer: Bearer) -> Result<(Caller, Option<Stamp>), AppError> {
-    let today = state.today();
+/// For a heavy read ([`crate::web::heavy`]) computed as of `today`: the
+/// token's caller and, with the cache on, what the answer is stamped with.
+/// One checkout of the pool, as for a kept everyday read.
+pub async fn caller_and_stamp(
+    state: &AppState,
+    bearer: Bearer,
+    today: NaiveDate,
+) -> Result<(Caller, Option<Stamp>), AppError> {
     let lookup = std::sync::Arc::clone(&state.answers);
     db::run(&state.pool, move |conn| {
         if !lookup.enabled() {
@@ -255,13 +264,13 @@ pub async fn caller_and_stamp(state: &AppState, bearer: Bearer) -> Result<(Calle
     .await
 }
 
-/// What a heavy answer computed now on `conn` is stamped with; none when
-/// the cache is off, so that every request computes one.
-pub fn stamp(state: &AppState, conn: &mut DbConnection) -> Result<Option<Stamp>, AppError> {
+/// What a heavy answer computed as of `today` after this call is stamped
+/// with; none when the cache is off, so that every request computes one.
+pub fn stamp(state: &AppState, conn: &mut DbConnection, today: NaiveDate) -> Result<Option<Stamp>, AppError> {
     if !state.answers.enabled() {
         return Ok(None);
     }
-    Ok(Some(Stamp { version: db::version::current(conn)?, today: state.today() }))
+    Ok(Some(Stamp { version: db::version::current(conn)?, today }))
 }
 
 /// Counts a heavy read in the cached reads' metric, as kept or computed.

@@ -96,7 +96,8 @@ pub async fn get(
     let today = state.today();
     let vat = state.settings.pricing.vat();
     let found =
-        cache::json(&state, &req, bearer, move |conn, caller| cohorts::get(conn, caller, today, id, vat)).await?;
+        cache::json(&state, &req, bearer, today, move |conn, caller| cohorts::get(conn, caller, today, id, vat))
+            .await?;
     Ok(HttpResponse::Ok().content_type(ContentType::json()).body(found))
 }
 

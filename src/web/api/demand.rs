@@ -27,12 +27,13 @@ pub async fn get(
     let filter = filter.into_inner();
     if filter.course_code.is_some() {
         // One course's demand is light.
-        let rows =
-            cache::json(&state, &req, bearer, move |conn, caller| demand::demand(conn, today, caller.scope(), &filter))
-                .await?;
+        let rows = cache::json(&state, &req, bearer, today, move |conn, caller| {
+            demand::demand(conn, today, caller.scope(), &filter)
+        })
+        .await?;
         return Ok(HttpResponse::Ok().content_type(ContentType::json()).body(rows));
     }
-    let (caller, stamp) = cache::caller_and_stamp(&state, bearer).await?;
+    let (caller, stamp) = cache::caller_and_stamp(&state, bearer, today).await?;
     let scope = caller.scope();
     // Every course's is heavy: it takes its turn, and what every
     // coordinator sees is shared among the requests waiting for it, and

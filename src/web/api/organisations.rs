@@ -100,9 +100,10 @@ pub async fn invoicing(
 ) -> Result<HttpResponse, AppError> {
     let id = OrganisationId(id.into_inner());
     let period = period.into_inner();
-    let found =
-        cache::json(&state, &req, bearer, move |conn, caller| invoice::for_organisation(conn, caller, id, &period))
-            .await?;
+    let found = cache::json(&state, &req, bearer, state.today(), move |conn, caller| {
+        invoice::for_organisation(conn, caller, id, &period)
+    })
+    .await?;
     Ok(HttpResponse::Ok().content_type(ContentType::json()).body(found))
 }
 

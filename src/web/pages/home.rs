@@ -51,10 +51,11 @@ pub async fn home(
         // The failed e-mails are counted each time; the rest is kept while
         // the data is unchanged (the outbox does not move its version).
         let reader = state.clone();
-        let (stamp, failed_emails) =
-            db::run(&state.pool, move |conn| Ok((cache::stamp(&reader, conn)?, dashboard::failed_emails(conn)?)))
-                .await
-                .map_err(|e| signed_in.fail(e))?;
+        let (stamp, failed_emails) = db::run(&state.pool, move |conn| {
+            Ok((cache::stamp(&reader, conn, today)?, dashboard::failed_emails(conn)?))
+        })
+        .await
+        .map_err(|e| signed_in.fail(e))?;
         // It is the same for every coordinator: requests waiting for it
         // share the next one, which takes its turn among the heavy reads.
         let (found, given) = state
