@@ -161,6 +161,20 @@ impl AnswerCache {
         Ok(caller)
     }
 
+    /// On `conn`, the token's caller and, with the cache on, the data's
+    /// version it was found under (see [`Self::caller`]).
+    fn caller_and_version(
+        &self,
+        conn: &mut DbConnection,
+        bearer: &Bearer,
+    ) -> Result<(Caller, Option<DataVersion>), AppError> {
+        if !self.enabled() {
+            return Ok((bearer.authenticate(conn)?, None));
+        }
+        let version = db::version::current(conn)?;
+        Ok((self.caller(conn, version, bearer.token())?, Some(version)))
+    }
+
     fn kept_caller(&self, version: DataVersion, token_hash: &str, now: NaiveDateTime) -> Option<Caller> {
         let kept = self.kept();
         if kept.version != Some(version) {
@@ -215,12 +229,10 @@ where
     let path_and_query = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), ToString::to_string);
     let lookup = std::sync::Arc::clone(&state.answers);
     let found = db::run(&state.pool, move |conn| {
-        if !lookup.enabled() {
-            let caller = bearer.authenticate(conn)?;
+        let (caller, version) = lookup.caller_and_version(conn, &bearer)?;
+        let Some(version) = version else {
             return Ok(Found::Computed(work(conn, &caller)?, None));
-        }
-        let version = db::version::current(conn)?;
-        let caller = lookup.caller(conn, version, bearer.token())?;
+        };
         let key = AnswerKey::new(path_and_query, &caller, today);
         match lookup.get(&version, &key) {
             Some(answer) => Ok(Found::Kept(answer)),
@@ -253,15 +265,8 @@ pub async fn caller_and_stamp(
     today: NaiveDate,
 ) -> Result<(Caller, Option<Stamp>), AppError> {
     let lookup = std::sync::Arc::clone(&state.answers);
-    db::run(&state.pool, move |conn| {
-        if !lookup.enabled() {
-            return Ok((bearer.authenticate(conn)?, None));
-        }
-        let version = db::version::current(conn)?;
-        let caller = lookup.caller(conn, version, bearer.token())?;
-        Ok((caller, Some(Stamp { version, today })))
-    })
-    .await
+    let (caller, version) = db::run(&state.pool, move |conn| lookup.caller_and_version(conn, &bearer)).await?;
+    Ok((caller, version.map(|version| Stamp { version, today })))
 }
 
 /// What a heavy answer computed as of `today` after this call is stamped
