@@ -12,9 +12,13 @@ a fresh database (`strumpavtal bench seed`), starts `strumpavtal serve` and
               organisations with the most invoicing lines in turn
   demand      GET /api/v1/demand?course_code=…, the courses of the 20
               largest cohorts in turn
+  demand-pages  GET /api/v1/demand?limit=50&after=…, the first 20 pages of
+              50 courses in turn, as a client that follows the Link header
+  demand-pages-gzip  the same with Accept-Encoding: gzip
   demand-all  GET /api/v1/demand, every course (8.7 MB at national scale)
   demand-all-gzip  the same with Accept-Encoding: gzip
   dashboard   GET / as the coordinator (the overview page)
+  dashboard-gzip  the same with Accept-Encoding: gzip, as browsers send it
   writes      POST /api/v1/needs and POST /api/v1/cohorts/{id}/join, in turn
 
 and prints requests per second, p50/p99 latency, each endpoint's throughput
@@ -144,6 +148,10 @@ class Client:
         self.base, self.token = base, token
 
     def call(self, method, path, body=None):
+        return self.call_with_headers(method, path, body)[0]
+
+    def call_with_headers(self, method, path, body=None):
+        """The answer's JSON and its headers."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base + path, data=data, method=method)
         request.add_header("Authorization", f"Bearer {self.token}")
@@ -151,7 +159,7 @@ class Client:
             request.add_header("Content-Type", "application/json")
         try:
             with urllib.request.urlopen(request, timeout=600) as answer:
-                return json.load(answer)
+                return json.load(answer), answer.headers
         except urllib.error.HTTPError as error:
             raise SystemExit(f"{method} {path}: {error.code} {error.read().decode(errors='replace')}")
 
@@ -263,9 +271,19 @@ class Setup:
         self.organisations = sorted(lines, key=lines.get, reverse=True)[:20]
         self.courses = [c["code"] for c in self.api.call("GET", "/courses")][:10]
         self.first_term = plan["first_term"]
+        self.demand_pages = self.pages_of_demand()
         print(f"  set up in {time.monotonic() - started:.1f} s: {len(plan['cohorts'])} cohorts proposed, "
               f"{len(self.confirmed)} confirmed and invoiced; organisation {self.organisations[0]} has seats in "
               f"{lines[self.organisations[0]]} of them", file=sys.stderr, flush=True)
+
+    def pages_of_demand(self, size=50, pages=20):
+        """The paths of the first pages of every course's demand, by following their Link headers."""
+        paths, path = [], f"/demand?limit={size}"
+        while path and len(paths) < pages:
+            paths.append(path)
+            link = self.api.call_with_headers("GET", path)[1].get("Link")
+            path = link and link.split(">")[0].removeprefix("<").removeprefix("/api/v1")
+        return paths
 
     def api_get(self, path, headers=None):
         return {"method": "GET", "path": f"/api/v1{path}",
@@ -295,11 +313,18 @@ class Setup:
             "cohort": (SERVER_PORT, [self.api_get(f"/cohorts/{id}") for id in self.confirmed]),
             "invoicing": (SERVER_PORT, [self.api_get(f"/organisations/{id}/invoicing") for id in self.organisations]),
             "demand": (SERVER_PORT, [self.api_get(f"/demand?course_code={c}") for c in self.busy_courses]),
+            "demand-pages": (SERVER_PORT, [self.api_get(p) for p in self.demand_pages]),
+            "demand-pages-gzip": (SERVER_PORT, [self.api_get(p, {"Accept-Encoding": "gzip"})
+                                                for p in self.demand_pages]),
             "demand-all": (SERVER_PORT, [self.api_get("/demand")]),
             # The same, as a client that takes gzip (browsers, curl --compressed, most HTTP libraries).
             "demand-all-gzip": (SERVER_PORT, [self.api_get("/demand", {"Accept-Encoding": "gzip"})]),
             "dashboard": (SERVER_PORT, [{"method": "GET", "path": "/",
                                          "headers": {"Cookie": f"sp_session={self.seeded['session_cookie']}"}}]),
+            # As a browser asks for it: every browser takes gzip.
+            "dashboard-gzip": (SERVER_PORT, [{"method": "GET", "path": "/",
+                                              "headers": {"Cookie": f"sp_session={self.seeded['session_cookie']}",
+                                                          "Accept-Encoding": "gzip, deflate, br"}}]),
             "writes": (SERVER_PORT, writes),
         }
 
@@ -400,8 +425,9 @@ def main():
                         help="default: both")
     parser.add_argument("--data", choices=["demo", "national"], action="append", help="default: both")
     parser.add_argument("--endpoints", nargs="+",
-                        default=["baseline", "cohort", "invoicing", "demand", "demand-all", "demand-all-gzip",
-                                 "dashboard", "writes"])
+                        default=["baseline", "cohort", "invoicing", "demand", "demand-pages", "demand-pages-gzip",
+                                 "demand-all", "demand-all-gzip",
+                                 "dashboard", "dashboard-gzip", "writes"])
     parser.add_argument("--needs", type=int, default=30000, help="needs in the national data set")
     parser.add_argument("--confirm", type=int, default=100, help="cohorts to confirm and invoice")
     parser.add_argument("--seconds", type=int, default=20, help="length of each measured run")

@@ -74,7 +74,7 @@ impl Application {
         // Without it, the kernel holds back a write smaller than a segment
         // while an earlier one is unacknowledged, and the client delays its
         // acknowledgement (40 ms on Linux): an answer sent in pieces (see
-        // `web::heavy::Slices`) waited that long for its last piece.
+        // `web::encoding::Slices`) waited that long for its last piece.
         .on_connect(|connection, _| {
             if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
                 let _ = tcp.set_nodelay(true);

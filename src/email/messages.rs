@@ -11,7 +11,7 @@ use crate::money::Ore;
 use crate::splitting::SplitRule;
 
 /// The language an organisation reads its e-mail in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
     Sv,
     En,

@@ -228,6 +228,12 @@ pub fn backoff(first: Duration, attempts: i32) -> Duration {
     (first * 2_i32.pow(doublings)).min(Duration::days(1))
 }
 
+/// How many e-mails are in `status`, found by the `(status, due_at)` index:
+/// only those e-mails are read, not the others still queued.
+pub fn count(conn: &mut DbConnection, status: OutboxStatus) -> Result<i64, AppError> {
+    Ok(email_outbox::table.filter(email_outbox::status.eq(status.as_str())).count().get_result(conn)?)
+}
+
 /// How many e-mails are queued, being sent, or failed (for `/metrics`).
 /// The `(status, due_at)` index answers it without reading sent e-mails.
 pub fn depth(conn: &mut DbConnection) -> Result<Vec<(OutboxStatus, i64)>, AppError> {

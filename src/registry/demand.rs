@@ -150,24 +150,46 @@ fn aggregate_with(open_needs: &[OpenNeed], first_term: Term, with_needs: bool) -
         .collect()
 }
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DemandFilter {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub course_code: Option<String>,
     /// `VTyyyy` or `HTyyyy`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub term: Option<String>,
+    /// At most this many courses (1–500), each with all its rows; without
+    /// it, every course. The answer's `Link` header names the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Only courses whose codes come after this one: the last course of the
+    /// previous page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+/// The most courses one page of demand may hold.
+pub const MAX_COURSES_PER_PAGE: i64 = 500;
+
+/// Rows of demand, and where the next page begins if more courses follow.
+#[derive(Debug, Clone)]
+pub struct DemandPage {
+    pub rows: Vec<DemandRow>,
+    /// The code of this page's last course, to ask for the next page
+    /// `after`; none on the last page (and when no `limit` was asked for).
+    pub next_after: Option<String>,
 }
 
 type OpenNeedRow =
     (NeedId, AgreementId, OrganisationId, String, bool, String, String, i32, i32, i32, i32, String, String);
 
-/// The open needs of agreements active on `today`, of one course if given
-/// (its code as stored: trimmed, in capitals).
+/// The open needs of agreements active on `today`; of the courses with the
+/// codes given (as stored: trimmed, in capitals), or of every course.
 pub fn load_open_needs(
     conn: &mut DbConnection,
     today: NaiveDate,
-    course_code: Option<&str>,
+    course_codes: Option<&[String]>,
 ) -> Result<Vec<OpenNeed>, AppError> {
     let mut query = needs::table
         .inner_join(agreements::table.inner_join(organisations::table))
@@ -192,10 +214,10 @@ pub fn load_open_needs(
         ))
         .order(needs::id)
         .into_boxed();
-    // In the query, not after it: one course's demand reads that course's
-    // needs only, not the whole country's.
-    if let Some(code) = course_code {
-        query = query.filter(courses::code.eq(code.to_owned()));
+    // In the query, not after it: one course's demand, or one page's,
+    // reads those courses' needs only, not the whole country's.
+    if let Some(codes) = course_codes {
+        query = query.filter(courses::code.eq_any(codes.to_vec()));
     }
     let rows = query.load::<OpenNeedRow>(conn)?;
     Ok(rows
@@ -221,26 +243,115 @@ pub fn load_open_needs(
         .collect())
 }
 
-/// The demand rows a caller may see, filtered.
+/// The demand rows a caller may see, filtered, one page of courses if a
+/// `limit` is given.
 pub fn demand(
     conn: &mut DbConnection,
     today: NaiveDate,
     scope: Option<OrganisationId>,
     filter: &DemandFilter,
-) -> Result<Vec<DemandRow>, AppError> {
+) -> Result<DemandPage, AppError> {
     let term_filter = match &filter.term {
         Some(code) => Some(Term::parse(code).map_err(|e| AppError::field("term", e))?),
         None => None,
     };
-    let code_filter = filter.course_code.as_deref().map(|c| c.trim().to_ascii_uppercase());
-    let mut rows = aggregate(&load_open_needs(conn, today, code_filter.as_deref())?, Term::first_not_begun(today));
+    let limit = match filter.limit {
+        Some(limit) if !(1..=MAX_COURSES_PER_PAGE).contains(&limit) => {
+            return Err(AppError::field("limit", format!("must be between 1 and {MAX_COURSES_PER_PAGE}")));
+        }
+        Some(limit) => Some(usize::try_from(limit).unwrap_or(usize::MAX)),
+        None => None,
+    };
+    let code_filter = filter.course_code.as_deref().map(stored_code);
+    let first_term = Term::first_not_begun(today);
+    let (courses, next_after) = match (limit, &filter.after) {
+        (None, None) => (code_filter.map(|code| vec![code]), None),
+        (limit, after) => {
+            let shown = courses_in_demand(conn, today, first_term, term_filter, code_filter.as_deref())?;
+            let (page, next_after) = page_of(shown, after.as_deref().map(stored_code).as_deref(), limit);
+            (Some(page), next_after)
+        }
+    };
+    let mut rows = match &courses {
+        Some(none) if none.is_empty() => Vec::new(),
+        courses => aggregate(&load_open_needs(conn, today, courses.as_deref())?, first_term),
+    };
     rows.retain(|row| term_filter.is_none_or(|t| t == row.term));
     if let Some(own) = scope {
         for row in &mut rows {
             row.needs.retain(|n| n.organisation_id == own);
         }
     }
-    Ok(rows)
+    Ok(DemandPage { rows, next_after })
+}
+
+/// One page of `courses` (sorted): those after `after`, at most `limit` of
+/// them, and the last of them if more follow (to ask for the next page
+/// after).
+fn page_of(mut courses: Vec<String>, after: Option<&str>, limit: Option<usize>) -> (Vec<String>, Option<String>) {
+    if let Some(after) = after {
+        courses.retain(|code| code.as_str() > after);
+    }
+    match limit {
+        Some(limit) if courses.len() > limit => {
+            courses.truncate(limit);
+            let next_after = courses.last().cloned();
+            (courses, next_after)
+        }
+        _ => (courses, None),
+    }
+}
+
+/// Whether a need of window `(earliest, latest)` counts in a row: in a term
+/// from `first_term` on (as [`aggregate`] counts it), and in `term` if given.
+fn shows_in_demand((earliest, latest): (Term, Term), first_term: Term, term: Option<Term>) -> bool {
+    let from = earliest.max(first_term);
+    match term {
+        Some(term) => from <= term && term <= latest,
+        None => from <= latest,
+    }
+}
+
+/// A course code as given, as it is stored: trimmed, in capitals.
+fn stored_code(code: &str) -> String {
+    code.trim().to_ascii_uppercase()
+}
+
+/// The codes of the courses that [`demand`] gives rows of, in the order of
+/// its rows: those with an open need of an active agreement whose window
+/// reaches a term that has not begun (`term`, if given). A page counts
+/// these, so that every page but the last holds `limit` courses.
+fn courses_in_demand(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    first_term: Term,
+    term: Option<Term>,
+    course_code: Option<&str>,
+) -> Result<Vec<String>, AppError> {
+    let mut query = needs::table
+        .inner_join(agreements::table)
+        .inner_join(courses::table)
+        .filter(needs::status.eq(OPEN))
+        .filter(agreements::starts_on.le(today))
+        .filter(agreements::ends_on.ge(today))
+        .select((courses::code, needs::earliest_term, needs::latest_term))
+        .distinct()
+        .into_boxed();
+    if let Some(code) = course_code {
+        query = query.filter(courses::code.eq(code.to_owned()));
+    }
+    let windows = query.load::<(String, String, String)>(conn)?;
+    let mut codes: Vec<String> = windows
+        .into_iter()
+        .filter_map(|(code, earliest, latest)| {
+            let window = (Term::parse(&earliest).ok()?, Term::parse(&latest).ok()?);
+            shows_in_demand(window, first_term, term).then_some(code)
+        })
+        .collect();
+    // The order of the rows (`aggregate`'s), not the database's collation.
+    codes.sort();
+    codes.dedup();
+    Ok(codes)
 }
 
 #[cfg(test)]
@@ -376,5 +487,31 @@ mod tests {
         assert_eq!(shown(&figures), shown(&rows));
         assert!(figures.iter().all(|r| r.needs.is_empty()));
         assert_eq!(figures.len(), 5, "AI in three terms, SAMT3 in two");
+    }
+
+    #[test]
+    fn a_page_holds_the_courses_after_the_last_one_and_says_if_more_follow() {
+        let codes = || ["AI", "MI101", "SAMT3", "STRESS"].map(String::from).to_vec();
+        assert_eq!(page_of(codes(), None, Some(2)), (vec!["AI".into(), "MI101".into()], Some("MI101".into())));
+        assert_eq!(page_of(codes(), Some("MI101"), Some(2)), (vec!["SAMT3".into(), "STRESS".into()], None));
+        assert_eq!(page_of(codes(), Some("MI"), Some(1)), (vec!["MI101".into()], Some("MI101".into())));
+        assert_eq!(page_of(codes(), Some("STRESS"), Some(5)), (vec![], None));
+        assert_eq!(page_of(codes(), Some("AI"), None), (vec!["MI101".into(), "SAMT3".into(), "STRESS".into()], None));
+        assert_eq!(page_of(codes(), None, Some(4)).1, None, "exactly full: the last page");
+    }
+
+    #[test]
+    fn a_need_shows_in_the_terms_of_its_window_that_have_not_begun() {
+        let window = (term("VT2027"), term("VT2028"));
+        assert!(shows_in_demand(window, term("VT2027"), None));
+        assert!(shows_in_demand(window, term("VT2028"), None), "its last term has not begun");
+        assert!(!shows_in_demand(window, term("HT2028"), None), "its window has passed");
+        assert!(shows_in_demand(window, term("HT2027"), Some(term("VT2028"))));
+        assert!(!shows_in_demand(window, term("HT2027"), Some(term("VT2027"))), "VT2027 has begun");
+        assert!(!shows_in_demand(window, term("VT2027"), Some(term("HT2028"))), "after its window");
+        // The same as the rows `aggregate` makes.
+        let rows = aggregate(&[need(1, 1, "SAMT3", 5, 0, ("VT2027", "VT2028"), true)], term("HT2027"));
+        let terms: Vec<Term> = rows.iter().map(|r| r.term).collect();
+        assert_eq!(terms, [term("HT2027"), term("VT2028")]);
     }
 }

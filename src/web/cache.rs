@@ -17,8 +17,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use actix_web::HttpRequest;
-use actix_web::web::Bytes;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
@@ -28,6 +28,7 @@ use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::ids::OrganisationId;
 use crate::web::AppState;
+use crate::web::encoding::Encoded;
 use crate::web::extract::Bearer;
 use crate::web::heavy::{Given, Stamp};
 
@@ -52,6 +53,31 @@ impl AnswerKey {
     }
 }
 
+/// An answer as sent: its JSON (gzipped for the clients that take it), and
+/// the path and query of its next page when it is one page of several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub body: Encoded,
+    pub next_page: Option<String>,
+}
+
+impl Answer {
+    /// What it takes in the cache, roughly: its JSON, not counting the
+    /// gzipped copy, made later and a tenth or so of the JSON.
+    fn size(&self) -> usize {
+        self.body.len() + self.next_page.as_ref().map_or(0, String::len)
+    }
+
+    /// 200 OK with the answer, and a `Link` to its next page if it has one.
+    pub async fn respond(&self, req: &HttpRequest) -> Result<HttpResponse, AppError> {
+        let mut response = HttpResponse::Ok();
+        if let Some(next) = &self.next_page {
+            response.insert_header((header::LINK, format!("<{next}>; rel=\"next\"")));
+        }
+        self.body.respond(req, response).await
+    }
+}
+
 /// The answers of one process, all computed under one version of the data.
 pub struct AnswerCache {
     /// At most this many bytes of answers (and their keys) are kept; 0 keeps none.
@@ -62,7 +88,7 @@ pub struct AnswerCache {
 #[derive(Default)]
 struct Kept {
     version: Option<DataVersion>,
-    answers: HashMap<AnswerKey, Bytes>,
+    answers: HashMap<AnswerKey, Answer>,
     /// Whom each token belongs to, by the token's hash.
     callers: HashMap<String, KeptCaller>,
     /// What the answers, the callers and their keys take, roughly.
@@ -120,7 +146,7 @@ impl AnswerCache {
     }
 
     /// The answer kept for `key`, if it was computed under `version`.
-    pub fn get(&self, version: &DataVersion, key: &AnswerKey) -> Option<Bytes> {
+    pub fn get(&self, version: &DataVersion, key: &AnswerKey) -> Option<Answer> {
         let kept = self.kept();
         if kept.version.as_ref() != Some(version) {
             return None;
@@ -129,8 +155,8 @@ impl AnswerCache {
     }
 
     /// Keeps an answer computed under `version` (see [`Kept::make_room`]).
-    pub fn put(&self, version: DataVersion, key: AnswerKey, answer: Bytes) {
-        let size = key.size() + answer.len();
+    pub fn put(&self, version: DataVersion, key: AnswerKey, answer: Answer) {
+        let size = key.size() + answer.size();
         if size > self.budget {
             return;
         }
@@ -140,7 +166,7 @@ impl AnswerCache {
         }
         // Two requests may have computed the same answer at once.
         if let Some(earlier) = kept.answers.remove(&key) {
-            kept.bytes -= key.size() + earlier.len();
+            kept.bytes -= key.size() + earlier.size();
         }
         kept.make_room(version, size, self.budget);
         kept.answers.insert(key, answer);
@@ -203,10 +229,10 @@ impl AnswerCache {
 
 /// What a read found on its connection.
 enum Found<T> {
-    Kept(Bytes),
-    /// Computed, with the version and key to keep it under (none when the
-    /// cache is off).
-    Computed(T, Option<(DataVersion, AnswerKey)>),
+    Kept(Answer),
+    /// Computed, with its next page, and the version and key to keep it
+    /// under (none when the cache is off).
+    Computed(T, Option<String>, Option<(DataVersion, AnswerKey)>),
 }
 
 /// Answers a read with JSON as of `today` (the day `work` computes for):
@@ -220,10 +246,26 @@ pub async fn json<T, F>(
     bearer: Bearer,
     today: NaiveDate,
     work: F,
-) -> Result<Bytes, AppError>
+) -> Result<Answer, AppError>
 where
     T: Serialize + Send + 'static,
     F: FnOnce(&mut DbConnection, &Caller) -> Result<T, AppError> + Send + 'static,
+{
+    page(state, req, bearer, today, move |conn, caller| Ok((work(conn, caller)?, None))).await
+}
+
+/// As [`json`], for a read answered a page at a time: `work` gives the
+/// page and the path and query of the next one, if any.
+pub async fn page<T, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    bearer: Bearer,
+    today: NaiveDate,
+    work: F,
+) -> Result<Answer, AppError>
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&mut DbConnection, &Caller) -> Result<(T, Option<String>), AppError> + Send + 'static,
 {
     // The request itself stays on this thread; the connection is on another.
     let path_and_query = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), ToString::to_string);
@@ -231,12 +273,16 @@ where
     let found = db::run(&state.pool, move |conn| {
         let (caller, version) = lookup.caller_and_version(conn, &bearer)?;
         let Some(version) = version else {
-            return Ok(Found::Computed(work(conn, &caller)?, None));
+            let (value, next_page) = work(conn, &caller)?;
+            return Ok(Found::Computed(value, next_page, None));
         };
         let key = AnswerKey::new(path_and_query, &caller, today);
         match lookup.get(&version, &key) {
             Some(answer) => Ok(Found::Kept(answer)),
-            None => Ok(Found::Computed(work(conn, &caller)?, Some((version, key)))),
+            None => {
+                let (value, next_page) = work(conn, &caller)?;
+                Ok(Found::Computed(value, next_page, Some((version, key))))
+            }
         }
     })
     .await?;
@@ -245,8 +291,9 @@ where
             state.metrics.observe_cached_read(true);
             Ok(answer)
         }
-        Found::Computed(value, keep) => {
-            let answer = Bytes::from(serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.into()))?);
+        Found::Computed(value, next_page, keep) => {
+            let json = serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.into()))?;
+            let answer = Answer { body: Encoded::new(json), next_page };
             if let Some((version, key)) = keep {
                 state.metrics.observe_cached_read(false);
                 state.answers.put(version, key, answer.clone());
@@ -303,6 +350,10 @@ mod tests {
         }
     }
 
+    fn answer(json: impl Into<Vec<u8>>) -> Answer {
+        Answer { body: Encoded::new(json.into()), next_page: None }
+    }
+
     fn key(path: &str, caller: &Caller) -> AnswerKey {
         AnswerKey::new(path.to_owned(), caller, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
     }
@@ -311,20 +362,20 @@ mod tests {
     fn an_answer_is_given_only_under_the_version_it_was_computed_under() {
         let cache = AnswerCache::new(1 << 20);
         let coordinator = caller(Role::Coordinator, None);
-        cache.put(version(1), key("/api/v1/cohorts/1", &coordinator), Bytes::from_static(b"one"));
-        assert_eq!(cache.get(&version(1), &key("/api/v1/cohorts/1", &coordinator)), Some(Bytes::from_static(b"one")));
+        cache.put(version(1), key("/api/v1/cohorts/1", &coordinator), answer(b"one".as_slice()));
+        assert_eq!(cache.get(&version(1), &key("/api/v1/cohorts/1", &coordinator)), Some(answer(b"one".as_slice())));
         assert_eq!(cache.get(&version(2), &key("/api/v1/cohorts/1", &coordinator)), None);
         assert_eq!(cache.get(&version(1), &key("/api/v1/cohorts/2", &coordinator)), None);
         // An answer of a newer version drops the older ones.
-        cache.put(version(2), key("/api/v1/cohorts/2", &coordinator), Bytes::from_static(b"two"));
+        cache.put(version(2), key("/api/v1/cohorts/2", &coordinator), answer(b"two".as_slice()));
         assert_eq!(cache.get(&version(1), &key("/api/v1/cohorts/1", &coordinator)), None);
         assert_eq!(cache.get(&version(2), &key("/api/v1/cohorts/1", &coordinator)), None);
-        assert_eq!(cache.get(&version(2), &key("/api/v1/cohorts/2", &coordinator)), Some(Bytes::from_static(b"two")));
+        assert_eq!(cache.get(&version(2), &key("/api/v1/cohorts/2", &coordinator)), Some(answer(b"two".as_slice())));
         // One computed under an older version, by a request that began
         // before the change, is not kept, and does not drop the newer ones.
-        cache.put(version(1), key("/api/v1/cohorts/1", &coordinator), Bytes::from_static(b"old"));
+        cache.put(version(1), key("/api/v1/cohorts/1", &coordinator), answer(b"old".as_slice()));
         assert_eq!(cache.get(&version(1), &key("/api/v1/cohorts/1", &coordinator)), None);
-        assert_eq!(cache.get(&version(2), &key("/api/v1/cohorts/2", &coordinator)), Some(Bytes::from_static(b"two")));
+        assert_eq!(cache.get(&version(2), &key("/api/v1/cohorts/2", &coordinator)), Some(answer(b"two".as_slice())));
     }
 
     #[test]
@@ -335,7 +386,7 @@ mod tests {
         let ange_finance = caller(Role::Finance, Some(2));
         let timra = caller(Role::Organisation, Some(3));
         let path = "/api/v1/cohorts/1";
-        cache.put(version(1), key(path, &coordinator), Bytes::from_static(b"every share"));
+        cache.put(version(1), key(path, &coordinator), answer(b"every share".as_slice()));
         for other in [&ange, &ange_finance, &timra] {
             assert_eq!(cache.get(&version(1), &key(path, other)), None, "{other:?}");
         }
@@ -365,7 +416,7 @@ mod tests {
         assert_eq!(organisation("unknown", 1, now), None);
         assert_eq!(organisation("forever", 2, now), None, "a change since may have revoked it");
         // An answer of a newer version drops the callers kept under an older one.
-        cache.put(version(2), key("/api/v1/cohorts/1", &ange), Bytes::from_static(b"two"));
+        cache.put(version(2), key("/api/v1/cohorts/1", &ange), answer(b"two".as_slice()));
         assert_eq!(organisation("forever", 1, now), None);
         assert_eq!(organisation("forever", 2, now), None);
         // A caller looked up by a request that began before the change is not kept.
@@ -387,28 +438,28 @@ mod tests {
     fn the_budget_bounds_what_is_kept() {
         let coordinator = caller(Role::Coordinator, None);
         let first = key("/a", &coordinator);
-        let answer = Bytes::from(vec![b'x'; 100]);
+        let hundred = answer(vec![b'x'; 100]);
         let budget = 2 * (first.size() + 100);
         let cache = AnswerCache::new(budget);
-        cache.put(version(1), first.clone(), answer.clone());
-        cache.put(version(1), key("/b", &coordinator), answer.clone());
+        cache.put(version(1), first.clone(), hundred.clone());
+        cache.put(version(1), key("/b", &coordinator), hundred.clone());
         // The same answer again takes no more room.
-        cache.put(version(1), key("/b", &coordinator), answer.clone());
+        cache.put(version(1), key("/b", &coordinator), hundred.clone());
         assert!(cache.get(&version(1), &first).is_some());
         assert!(cache.kept().bytes <= budget);
         // A third does not fit: the cache starts afresh with it.
-        cache.put(version(1), key("/c", &coordinator), answer.clone());
+        cache.put(version(1), key("/c", &coordinator), hundred.clone());
         assert!(cache.get(&version(1), &first).is_none());
         assert!(cache.get(&version(1), &key("/c", &coordinator)).is_some());
         assert_eq!(cache.kept().bytes, first.size() + 100);
         // One answer larger than the whole budget is not kept at all.
-        cache.put(version(1), key("/d", &coordinator), Bytes::from(vec![b'x'; budget]));
+        cache.put(version(1), key("/d", &coordinator), answer(vec![b'x'; budget]));
         assert!(cache.get(&version(1), &key("/d", &coordinator)).is_none());
         assert!(cache.get(&version(1), &key("/c", &coordinator)).is_some());
         // A budget of nothing keeps nothing.
         let off = AnswerCache::new(0);
         assert!(!off.enabled());
-        off.put(version(1), first.clone(), answer);
+        off.put(version(1), first.clone(), hundred);
         assert!(off.get(&version(1), &first).is_none());
     }
 }

@@ -10,22 +10,17 @@
 //!   and while the data's version is unchanged the answer is given again
 //!   without a turn, as the everyday reads' kept answers are
 //!   ([`crate::web::cache`]);
-//! - a shared answer is sent from one buffer, a slice at a time ([`Slices`]),
-//!   and every course's demand gzipped to clients that take it
-//!   ([`Encoded`]): 8.7 MB of JSON at national scale.
+//! - a shared answer is sent from one buffer, a slice at a time, and every
+//!   course's demand gzipped to clients that take it
+//!   ([`crate::web::encoding`]): 8.7 MB of JSON at national scale.
 
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Instant;
 
-use actix_web::body::{BodySize, MessageBody};
-use actix_web::http::header::{self, AcceptEncoding, ContentType, Encoding, Header};
-use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
 
+use super::encoding::Encoded;
 use super::pages::coordinator::dashboard::Dashboard;
 use crate::db::version::DataVersion;
 use crate::error::AppError;
@@ -134,82 +129,6 @@ impl<V: Clone> Shared<V> {
     }
 }
 
-/// A JSON answer, and the same gzipped. A shared answer is compressed once
-/// when computed, then sent to every client that takes gzip: at national
-/// scale every course's demand is 8.7 MB plain, a fraction of that
-/// gzipped, which is what a coordinator's own system on a municipal network
-/// feels.
-#[derive(Clone)]
-pub struct Encoded {
-    plain: Bytes,
-    gzip: Option<Bytes>,
-}
-
-impl Encoded {
-    /// `json`, and gzipped too if `compress`, at gzip's default level:
-    /// nationally the 8.7 MB answer became 0.57 MB (1.1 MB at the fastest
-    /// level).
-    pub fn new(json: Vec<u8>, compress: bool) -> Result<Self, AppError> {
-        use std::io::Write;
-        let gzip = if compress {
-            let mut encoder =
-                flate2::write::GzEncoder::new(Vec::with_capacity(json.len() / 8), flate2::Compression::default());
-            encoder.write_all(&json).map_err(|e| AppError::Internal(e.into()))?;
-            Some(Bytes::from(encoder.finish().map_err(|e| AppError::Internal(e.into()))?))
-        } else {
-            None
-        };
-        Ok(Self { plain: Bytes::from(json), gzip })
-    }
-
-    /// The answer gzipped if `req` takes gzip and it was compressed, plain
-    /// otherwise.
-    pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
-        let mut response = HttpResponse::Ok();
-        response.content_type(ContentType::json()).insert_header((header::VARY, "accept-encoding"));
-        match &self.gzip {
-            Some(gzip) if takes_gzip(req) => {
-                response.insert_header((header::CONTENT_ENCODING, "gzip")).body(Slices(gzip.clone()))
-            }
-            _ => response.body(Slices(self.plain.clone())),
-        }
-    }
-}
-
-/// Whether `req`'s `Accept-Encoding` takes gzip before the plain answer,
-/// by quality, as HTTP says.
-pub fn takes_gzip(req: &HttpRequest) -> bool {
-    AcceptEncoding::parse(req)
-        .ok()
-        .and_then(|accepted| accepted.negotiate([Encoding::gzip(), Encoding::identity()].iter()))
-        == Some(Encoding::gzip())
-}
-
-/// How much of a shared answer is handed to a connection at a time.
-const SLICE: usize = 32 * 1024;
-
-/// A body sent a slice at a time from a shared buffer. actix copies every
-/// piece of a body it is given into the connection's buffer, and asks for
-/// the next only when that buffer has drained; given a whole 8.7 MB answer
-/// at once, each slow reader would hold a copy of it.
-pub struct Slices(pub Bytes);
-
-impl MessageBody for Slices {
-    type Error = std::convert::Infallible;
-
-    fn size(&self) -> BodySize {
-        BodySize::Sized(self.0.len() as u64)
-    }
-
-    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Bytes, Self::Error>>> {
-        if self.0.is_empty() {
-            return Poll::Ready(None);
-        }
-        let slice = self.0.len().min(SLICE);
-        Poll::Ready(Some(Ok(self.0.split_to(slice))))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -277,18 +196,5 @@ mod tests {
         let shared = Shared::<usize>::default();
         assert!(shared.get(stamp(1, 1), || async { Err(AppError::Unavailable("down".into())) }).await.is_err());
         assert_eq!(shared.get(stamp(1, 1), || async { Ok(3) }).await.unwrap(), (3, Given::Fresh));
-    }
-
-    #[actix_web::test]
-    async fn slices_send_the_whole_answer_in_order_a_slice_at_a_time() {
-        let answer: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
-        let mut body = Slices(Bytes::from(answer.clone()));
-        assert_eq!(body.size(), BodySize::Sized(100_000));
-        let mut pieces = Vec::new();
-        while let Some(piece) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_next(cx)).await {
-            pieces.push(piece.unwrap());
-        }
-        assert_eq!(pieces.iter().map(Bytes::len).collect::<Vec<_>>(), [SLICE, SLICE, SLICE, 100_000 - 3 * SLICE]);
-        assert_eq!(pieces.concat(), answer);
     }
 }

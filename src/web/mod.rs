@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod cache;
+pub mod encoding;
 pub mod error;
 pub mod extract;
 pub mod heavy;

@@ -92,6 +92,21 @@ impl PageClient {
         self.client.get(self.url(path)).header(COOKIE, &self.cookies).send().await.unwrap()
     }
 
+    /// A page's body as sent to a client that takes gzip; 200 OK and gzipped.
+    pub async fn get_gzipped(&self, path: &str) -> Vec<u8> {
+        let response = self
+            .client
+            .get(self.url(path))
+            .header(COOKIE, &self.cookies)
+            .header(reqwest::header::ACCEPT_ENCODING, "gzip, deflate, br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers().get(reqwest::header::CONTENT_ENCODING).unwrap(), "gzip", "{path}");
+        response.bytes().await.unwrap().to_vec()
+    }
+
     /// A page's status and HTML.
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
         let response = self.get_raw(path).await;

@@ -142,6 +142,18 @@ async fn the_heat_map_shows_a_pooled_cell_that_reaches_the_minimum_unlike_one_th
         let short_row = part(table, "SHORT", "</tr>");
         assert!(short_row.contains(&term_name(1)) && short_row.contains("−5 5 platser saknas"), "{short_row}");
         assert!(html.contains("Ingen planering har gjorts ännu."), "{html}");
+        let heading = html.find("<h2>Efterfrågan per kurs och termin</h2>").expect("the heading");
+        assert!(heading < html.find("role=\"img\"").expect("the map"), "the map under its heading: {html}");
+        assert!(!html.contains("<!--heat-map-->"), "the heat map is in its slot: {html}");
+
+        // A browser that takes gzip gets the same page gzipped: the heat
+        // map, kept deflated, stitched between the rest made for it.
+        let gzipped = coordinator.get_gzipped("/").await;
+        let mut unzipped = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(gzipped.as_slice()), &mut unzipped).unwrap();
+        assert_eq!(unzipped, html);
+        let (_, again) = coordinator.get("/").await;
+        assert_eq!(again, html, "the kept heat map, plain again");
     }
 }
 

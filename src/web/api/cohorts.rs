@@ -1,4 +1,4 @@
-use actix_web::http::header::{self, ContentType};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::access::Caller;
@@ -98,7 +98,7 @@ pub async fn get(
     let found =
         cache::json(&state, &req, bearer, today, move |conn, caller| cohorts::get(conn, caller, today, id, vat))
             .await?;
-    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(found))
+    found.respond(&req).await
 }
 
 /// Takes open seats in a cohort with one of the caller's agreements. Never

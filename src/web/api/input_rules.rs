@@ -14,6 +14,7 @@ use utoipa::Modify;
 use utoipa::openapi::schema::{Schema, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::{KnownFormat, OpenApi, RefOr};
 
+use crate::registry::demand::MAX_COURSES_PER_PAGE;
 use crate::registry::needs::{self, MAX_NOTE_CHARS, MAX_SEATS};
 use crate::registry::organisations::{KINDS, LANGUAGES};
 
@@ -140,6 +141,7 @@ const QUERY_RULES: &[(&str, &str, Rule)] = &[
     ("/api/v1/cohorts", "course_code", Rule::CourseCode),
     ("/api/v1/needs", "status", Rule::OneOf(&[needs::OPEN, needs::WITHDRAWN])),
     ("/api/v1/demand", "term", Rule::Term),
+    ("/api/v1/demand", "limit", Rule::Range(1, MAX_COURSES_PER_PAGE)),
     ("/api/v1/organisations/{id}/invoicing", "from", Rule::Date),
     ("/api/v1/organisations/{id}/invoicing", "to", Rule::Date),
     ("/api/v1/organisations/{id}/invoicing.csv", "from", Rule::Date),

@@ -1,4 +1,4 @@
-use actix_web::http::header::{self, ContentType};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::access::Caller;
@@ -104,7 +104,7 @@ pub async fn invoicing(
         invoice::for_organisation(conn, caller, id, &period)
     })
     .await?;
-    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(found))
+    found.respond(&req).await
 }
 
 async fn load_invoicing(state: &AppState, bearer: Bearer, id: i64, period: PeriodQuery) -> Result<Invoicing, AppError> {

@@ -4,16 +4,16 @@
 
 use std::sync::Arc;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::coordinator::{dashboard, organisations};
-use super::layout::Lang;
+use super::layout::{Lang, html_headers};
 use super::signed_in::{PageError, SignedIn};
 use crate::access::{Caller, Role};
 use crate::db;
-use crate::web::{AppState, cache};
+use crate::web::{AppState, cache, encoding};
 
 /// Who is signed in, in the role's own words.
 fn signed_in_as(lang: Lang, caller: &Caller) -> Markup {
@@ -41,21 +41,25 @@ pub struct HomeQuery {
 /// GET /: by role.
 pub async fn home(
     state: web::Data<AppState>,
-    signed_in: SignedIn,
+    req: HttpRequest,
     query: web::Query<HomeQuery>,
 ) -> Result<HttpResponse, PageError> {
+    let (today, vat) = (state.today(), state.settings.pricing.vat());
+    // For a coordinator, with the session on the same connection: the
+    // failed e-mails, counted each time, and the data's version, under which
+    // the rest is kept while the data is unchanged (the outbox does not move
+    // it).
+    let reader = state.clone();
+    let (signed_in, overview) = SignedIn::and(&req, move |conn, session| {
+        if !session.caller.is_coordinator() {
+            return Ok(None);
+        }
+        Ok(Some((cache::stamp(&reader, conn, today)?, dashboard::failed_emails(conn)?)))
+    })
+    .await?;
     let lang = signed_in.lang;
     let caller = signed_in.caller().clone();
-    if caller.is_coordinator() {
-        let (today, vat) = (state.today(), state.settings.pricing.vat());
-        // The failed e-mails are counted each time; the rest is kept while
-        // the data is unchanged (the outbox does not move its version).
-        let reader = state.clone();
-        let (stamp, failed_emails) = db::run(&state.pool, move |conn| {
-            Ok((cache::stamp(&reader, conn, today)?, dashboard::failed_emails(conn)?))
-        })
-        .await
-        .map_err(|e| signed_in.fail(e))?;
+    if let Some((stamp, failed_emails)) = overview {
         // It is the same for every coordinator: requests waiting for it
         // share the next one, which takes its turn among the heavy reads.
         let (found, given) = state
@@ -69,10 +73,15 @@ pub async fn home(
             .await
             .map_err(|e| signed_in.fail(e))?;
         cache::observe_shared(&state, stamp, given);
-        let heat_map_page = query.page.trim().parse().unwrap_or(1);
-        let body =
-            html! { (signed_in_as(lang, &caller)) (dashboard::render(lang, &found, failed_emails, heat_map_page)) };
-        return Ok(signed_in.ok(lang.pick("Översikt", "Overview"), body));
+        let heat_map = found.heat_map_page(lang, query.page.trim().parse().unwrap_or(1));
+        let body = html! { (signed_in_as(lang, &caller)) (dashboard::render(lang, &found, failed_emails)) };
+        let page = signed_in.markup(lang.pick("Översikt", "Overview"), body).into_string();
+        // The heat map, kept rendered and deflated, goes between the rest of
+        // the page, made for this request: 200 kB nationally, gzipped for
+        // browsers at the cost of the rest alone.
+        let (before, after) = page.split_once(dashboard::HEAT_MAP_SLOT).unwrap_or((&page, ""));
+        return encoding::stitched(&req, html_headers(HttpResponse::Ok()), before, &heat_map, after)
+            .map_err(|e| signed_in.fail(e));
     }
     let Some(own) = caller.organisation_id else {
         // An organisation or finance user without an organisation has nothing to see.

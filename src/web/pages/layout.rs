@@ -19,11 +19,15 @@ pub fn lang_of(req: &HttpRequest) -> Lang {
 }
 
 /// An HTML answer that no cache keeps (pages show personal data).
-pub fn html_page(mut builder: HttpResponseBuilder, markup: Markup) -> HttpResponse {
+pub fn html_page(builder: HttpResponseBuilder, markup: Markup) -> HttpResponse {
+    html_headers(builder).body(markup.into_string())
+}
+
+/// The headers of every page: HTML, and not to be stored (it may show
+/// personal data, and is out of date after the next change).
+pub fn html_headers(mut builder: HttpResponseBuilder) -> HttpResponseBuilder {
+    builder.content_type("text/html; charset=utf-8").insert_header((header::CACHE_CONTROL, "no-store"));
     builder
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(markup.into_string())
 }
 
 /// A cookie only this site's pages send back, never readable by scripts.

@@ -58,7 +58,12 @@ impl SignedIn {
 
     /// A page for this user: the layout with the role's sections.
     pub fn page(&self, status: StatusCode, title: &str, body: maud::Markup) -> HttpResponse {
-        html_page(HttpResponse::build(status), page(self.lang, title, Some(self), body))
+        html_page(HttpResponse::build(status), self.markup(title, body))
+    }
+
+    /// The HTML of [`Self::page`].
+    pub fn markup(&self, title: &str, body: maud::Markup) -> maud::Markup {
+        page(self.lang, title, Some(self), body)
     }
 
     /// The same, 200 OK.
@@ -72,17 +77,38 @@ impl FromRequest for SignedIn {
     type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let signing_in = SignedIn::and(req, |_, _| Ok(()));
+        Box::pin(async move { signing_in.await.map(|(signed_in, ())| signed_in) })
+    }
+}
+
+impl SignedIn {
+    /// The signed-in user of `req`, and what `work` finds for the session
+    /// on the same pooled connection: one checkout for a page whose own
+    /// work is a query or two (the overview), where the extractor and
+    /// [`Self::run`] take two. The same refusals as the extractor.
+    pub fn and<T, F>(req: &HttpRequest, work: F) -> impl Future<Output = Result<(SignedIn, T), PageError>> + 'static
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, &Session) -> Result<T, AppError> + Send + 'static,
+    {
         let lang = lang_of(req);
         let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        Box::pin(async move {
+        async move {
             let (Some(token), Some(state)) = (token, state) else { return Err(PageError::SignIn) };
-            match db::run(&state.pool, move |conn| sessions::find(conn, &token, now())).await {
-                Ok(Some(session)) => Ok(SignedIn { session, lang }),
+            let found = db::run(&state.pool, move |conn| {
+                let Some(session) = sessions::find(conn, &token, now())? else { return Ok(None) };
+                let found = work(conn, &session)?;
+                Ok(Some((session, found)))
+            })
+            .await;
+            match found {
+                Ok(Some((session, found))) => Ok((SignedIn { session, lang }, found)),
                 Ok(None) => Err(PageError::SignIn),
                 Err(error) => Err(PageError::Failed(lang, error)),
             }
-        })
+        }
     }
 }
 

@@ -2,9 +2,10 @@
 //! cohorts, cost and savings, and what needs attention now.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
 
 use super::heat_map::{self, HeatMap};
 use crate::access::Caller;
@@ -19,6 +20,7 @@ use crate::money::Ore;
 use crate::registry::term::Term;
 use crate::registry::{agreements, demand, organisations};
 use crate::splitting::VatRate;
+use crate::web::encoding::KeptPart;
 use crate::web::pages::components::money;
 use crate::web::pages::layout::Lang;
 
@@ -82,6 +84,10 @@ pub struct OverBudget {
 
 pub struct Dashboard {
     pub heat_map: HeatMap,
+    /// Pages of the heat map as rendered, in each language: the overview is
+    /// kept while the data is unchanged, and rendering 50 courses of cells
+    /// for every request was most of what a kept overview cost.
+    pub heat_map_pages: RenderedPages,
     /// Firm seats of the open needs of active agreements.
     pub seats_requested: i64,
     pub confirmed: CohortFigures,
@@ -93,8 +99,10 @@ pub struct Dashboard {
 /// How many e-mails failed. Not part of [`Dashboard`]: the outbox does not
 /// move the data's version, under which the overview is kept.
 pub fn failed_emails(conn: &mut DbConnection) -> Result<i64, AppError> {
-    // A count, not the e-mails: the outbox's depth by status answers it from the index.
-    Ok(outbox::depth(conn)?.into_iter().find(|(status, _)| *status == OutboxStatus::Failed).map_or(0, |(_, n)| n))
+    // The failed ones only: counting every e-mail still queued too, as the
+    // outbox's depth does, read thousands of rows for each overview while
+    // a confirmation's e-mail was being sent.
+    outbox::count(conn, OutboxStatus::Failed)
 }
 
 /// How many near-viable course terms the overview lists: the closest to
@@ -162,11 +170,20 @@ pub fn load(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, vat: Vat
             })
         })
         .collect();
-    Ok(Dashboard { heat_map, seats_requested, confirmed, proposed, latest_plan, over_budget })
+    Ok(Dashboard {
+        heat_map,
+        heat_map_pages: RenderedPages::default(),
+        seats_requested,
+        confirmed,
+        proposed,
+        latest_plan,
+        over_budget,
+    })
 }
 
-/// The overview, with page `heat_map_page` of the heat map's courses.
-pub fn render(lang: Lang, dashboard: &Dashboard, failed_emails: i64, heat_map_page: usize) -> Markup {
+/// The overview, with [`HEAT_MAP_SLOT`] where a page of the heat map goes
+/// ([`Dashboard::heat_map_page`]).
+pub fn render(lang: Lang, dashboard: &Dashboard, failed_emails: i64) -> Markup {
     html! {
         h2 { (lang.pick("Behöver uppmärksamhet", "Needs attention")) }
         (attention(lang, dashboard, failed_emails))
@@ -177,7 +194,39 @@ pub fn render(lang: Lang, dashboard: &Dashboard, failed_emails: i64, heat_map_pa
             "Platserna i öppna behov, i varje termin som behovet kan tas. En ruta är grön med ✓ när platserna som får samlas når kursens minsta antal deltagare.",
             "The seats of open needs, in every term each need can be taken. A cell is green with ✓ when the seats that may be pooled reach the course's minimum cohort size.",
         )) }
-        (heat_map::render(lang, &dashboard.heat_map, heat_map_page))
+        (PreEscaped(HEAT_MAP_SLOT))
+    }
+}
+
+/// Where [`render`] leaves room for the heat map: a comment no text of the
+/// page can make (maud escapes `<` in text).
+pub const HEAT_MAP_SLOT: &str = "<!--heat-map-->";
+
+impl Dashboard {
+    /// Page `asked` (from 1) of the heat map's courses in `lang`, rendered
+    /// the first time it is asked for and kept with the overview.
+    pub fn heat_map_page(&self, lang: Lang, asked: usize) -> Arc<KeptPart> {
+        let number = self.heat_map.page(asked).number;
+        self.heat_map_pages.get_or_render(lang, number, |number| heat_map::render(lang, &self.heat_map, number))
+    }
+}
+
+/// Rendered pages of a heat map, by language and page number (as many as
+/// the map has pages, in two languages).
+#[derive(Default)]
+pub struct RenderedPages(Mutex<HashMap<(Lang, usize), Arc<KeptPart>>>);
+
+impl RenderedPages {
+    /// Page `number` in `lang`, rendered by `render` the first time.
+    fn get_or_render(&self, lang: Lang, number: usize, render: impl FnOnce(usize) -> Markup) -> Arc<KeptPart> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&(lang, number)).cloned();
+        kept.unwrap_or_else(|| {
+            // Rendered outside the lock; two requests may both render a
+            // page the first time, and keep the same HTML.
+            let html = Arc::new(KeptPart::new(render(number).into_string()));
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).insert((lang, number), Arc::clone(&html));
+            html
+        })
     }
 }
 
@@ -328,6 +377,7 @@ mod tests {
             (0..25).map(|n| unplaced(&format!("C{n:02}"), 2, "below_minimum", Some("VT2027"), Some(n + 1))).collect();
         let dashboard = Dashboard {
             heat_map: HeatMap::default(),
+            heat_map_pages: RenderedPages::default(),
             seats_requested: 50,
             confirmed: CohortFigures::default(),
             proposed: CohortFigures::default(),
@@ -340,5 +390,23 @@ mod tests {
         assert!(!html.contains("C20"), "the 21st closest is not listed: {html}");
         assert!(html.contains("… and 5 more course terms short of seats."), "{html}");
         assert!(html.contains("href=\"/plans/3\""), "{html}");
+    }
+
+    #[test]
+    fn a_heat_map_page_is_rendered_once_in_each_language() {
+        let pages = RenderedPages::default();
+        let renders = &std::cell::Cell::new(0);
+        let render = |text: &'static str| {
+            move |number: usize| {
+                renders.set(renders.get() + 1);
+                html! { p { (text) " " (number) } }
+            }
+        };
+        assert_eq!(pages.get_or_render(Lang::Sv, 2, render("sida")).as_str(), "<p>sida 2</p>");
+        assert_eq!(pages.get_or_render(Lang::Sv, 2, render("again")).as_str(), "<p>sida 2</p>");
+        assert_eq!(renders.get(), 1, "kept");
+        assert_eq!(pages.get_or_render(Lang::En, 2, render("page")).as_str(), "<p>page 2</p>");
+        assert_eq!(pages.get_or_render(Lang::Sv, 3, render("sida")).as_str(), "<p>sida 3</p>");
+        assert_eq!(renders.get(), 3, "another language, another page");
     }
 }

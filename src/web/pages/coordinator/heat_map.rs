@@ -98,6 +98,11 @@ impl HeatMap {
         self.cells.is_empty()
     }
 
+    /// The courses page `asked` (from 1) shows.
+    pub fn page(&self, asked: usize) -> CoursePage {
+        CoursePage::of(self.courses.len(), asked)
+    }
+
     fn viable_cells(&self) -> usize {
         self.cells.values().filter(|c| c.viable).count()
     }
@@ -148,7 +153,7 @@ pub fn render(lang: Lang, map: &HeatMap, asked: usize) -> Markup {
             map.cells.len()
         ),
     };
-    let page = CoursePage::of(map.courses.len(), asked);
+    let page = map.page(asked);
     html! {
         (pager(lang, map, page))
         (svg(lang, map, page, &summary))
