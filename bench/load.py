@@ -419,6 +419,19 @@ def soak(args, setup, workdir):
               f"{not_2xx(result)} | {resident_mb(setup.server.pid):.0f} | {load_average()} |", flush=True)
 
 
+def sizes(args, setup, workdir):
+    """The bytes of each endpoint's first answer as sent, and its Content-Encoding."""
+    print("| endpoint | bytes sent | Content-Encoding |")
+    print("|---|---:|---|")
+    for name, (port, requests) in setup.scenarios().items():
+        if name in args.endpoints and name != "writes":
+            first = requests[0]
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{first['path']}", headers=first["headers"])
+            with urllib.request.urlopen(request, timeout=600) as answer:
+                body = answer.read()
+                print(f"| {name} | {len(body):,} | {answer.headers.get('Content-Encoding') or '–'} |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], action="append",
@@ -434,6 +447,9 @@ def main():
     parser.add_argument("--warmup", type=int, default=3, help="length of the unmeasured run before each")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
+    parser.add_argument("--sizes", action="store_true",
+                        help="instead of loading, print the size of each endpoint's answer as sent "
+                             "(with the first --backend and --data)")
     parser.add_argument("--soak", type=int, metavar="MINUTES",
                         help="instead: a mix of everything for this many minutes (first backend and data set)")
     parser.add_argument("--reads-only", action="store_true",
@@ -459,10 +475,10 @@ def main():
           f"wrk -t{args.threads} -c{args.connections}, {args.seconds} s a run after {args.warmup} s warm-up; "
           f"{time.strftime('%Y-%m-%d %H:%M')}", flush=True)
     with tempfile.TemporaryDirectory(prefix="strumpavtal-load-") as workdir:
-        if args.soak:
+        if args.soak or args.sizes:
             setup = Setup(args, args.backend[0], args.data[0], workdir)
             try:
-                soak(args, setup, workdir)
+                (soak if args.soak else sizes)(args, setup, workdir)
             finally:
                 setup.close()
             return
