@@ -86,7 +86,7 @@ pub struct Dashboard {
     pub heat_map: HeatMap,
     /// Pages of the heat map as rendered, in each language: the overview is
     /// kept while the data is unchanged, and rendering 50 courses of cells
-    /// for every request was most of what a kept overview cost.
+    /// cost milliseconds for every request.
     pub heat_map_pages: RenderedPages,
     /// Firm seats of the open needs of active agreements.
     pub seats_requested: i64,
@@ -100,8 +100,8 @@ pub struct Dashboard {
 /// move the data's version, under which the overview is kept.
 pub fn failed_emails(conn: &mut DbConnection) -> Result<i64, AppError> {
     // The failed ones only: counting every e-mail still queued too, as the
-    // outbox's depth does, read thousands of rows for each overview while
-    // a confirmation's e-mail was being sent.
+    // outbox's depth does, read a thousand rows for each overview while
+    // confirmations' e-mails waited to be sent.
     outbox::count(conn, OutboxStatus::Failed)
 }
 
