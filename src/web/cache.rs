@@ -65,7 +65,7 @@ impl Answer {
     /// What it takes in the cache, roughly: its JSON, not counting the
     /// gzipped copy, made later and a tenth or so of the JSON.
     fn size(&self) -> usize {
-        self.body.len() + self.next_page.as_ref().map_or(0, String::len)
+        self.body.json_len() + self.next_page.as_ref().map_or(0, String::len)
     }
 
     /// 200 OK with the answer, and a `Link` to its next page if it has one.

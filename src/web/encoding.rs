@@ -50,18 +50,9 @@ impl Encoded {
         Self { plain: json.into(), gzip: Arc::default() }
     }
 
-    /// The JSON as it is.
-    pub fn plain(&self) -> &Bytes {
-        &self.plain
-    }
-
     /// How many bytes the JSON takes.
-    pub fn len(&self) -> usize {
+    pub fn json_len(&self) -> usize {
         self.plain.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.plain.is_empty()
     }
 
     /// The answer gzipped at gzip's default level (nationally every
@@ -311,7 +302,7 @@ mod tests {
         let long = Encoded::new(vec![b' '; GZIP_FROM_BYTES]);
         let response = long.respond(&request("gzip;q=0, identity"), HttpResponse::Ok()).await.unwrap();
         assert_eq!(response.headers().get(header::VARY).unwrap(), "accept-encoding");
-        assert_eq!(sent(response).await, (None, long.plain().clone()));
+        assert_eq!(sent(response).await, (None, long.plain.clone()));
     }
 
     #[actix_web::test]
