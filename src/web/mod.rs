@@ -12,7 +12,6 @@ pub mod pages;
 use std::sync::Arc;
 
 use actix_web::dev::ServiceResponse;
-use actix_web::error::QueryPayloadError;
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{HttpResponse, ResponseError, web};
@@ -20,7 +19,7 @@ use chrono::NaiveDate;
 
 use crate::config::Settings;
 use crate::db::DbPool;
-use crate::error::{AppError, FieldErrors};
+use crate::error::AppError;
 
 /// What every handler may use.
 #[derive(Clone)]
@@ -72,13 +71,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         } else {
             pages::unknown_address(req)
         }
-    }))
-    .app_data(web::QueryConfig::default().error_handler(|error, _| {
-        let message = match &error {
-            QueryPayloadError::Deserialize(inner) => format!("the query string is wrong: {inner}"),
-            other => other.to_string(),
-        };
-        AppError::BadRequest { code: "invalid_query", message, fields: FieldErrors::new() }.into()
     }))
     .service(web::resource("/health").route(web::get().to(api::health::health)))
     .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))

@@ -244,8 +244,11 @@ async fn a_bad_page_size_is_named() {
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{:?} {limit}: {body}", app.backend);
             assert_eq!(body["error"]["fields"]["limit"], "must be between 1 and 500", "{body}");
         }
-        let (status, body) = answer(app.get("/api/v1/demand?limit=ten").await).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-        assert_eq!(body["error"]["code"], "invalid_query", "{body}");
+        for (query, field) in [("limit=ten", "limit"), ("limit=20&page=2", "page"), ("after=A&after=B", "after")] {
+            let (status, body) = answer(app.get(&format!("/api/v1/demand?{query}")).await).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+            assert_eq!(body["error"]["code"], "invalid_query", "{body}");
+            assert!(body["error"]["fields"][field].is_string(), "{query} names {field}: {body}");
+        }
     }
 }

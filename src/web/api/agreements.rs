@@ -10,7 +10,7 @@ use crate::invoicing::ledger::{self, Budget};
 use crate::registry::agreements::{self, Agreement, AgreementInput, AgreementPatch, AgreementView};
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
-use crate::web::extract::{Bearer, JsonBody};
+use crate::web::extract::{Bearer, JsonBody, Query};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/agreements").route(web::post().to(create)).route(web::get().to(list)))
@@ -50,7 +50,7 @@ pub struct AgreementFilter {
 pub async fn list(
     state: web::Data<AppState>,
     bearer: Bearer,
-    filter: web::Query<AgreementFilter>,
+    filter: Query<AgreementFilter>,
 ) -> Result<HttpResponse, AppError> {
     let organisation = filter.organisation_id.map(OrganisationId);
     let found =

@@ -4,7 +4,7 @@ use crate::audit::{self, AuditEntry, AuditFilter};
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
-use crate::web::extract::Bearer;
+use crate::web::extract::{Bearer, Query};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/audit").route(web::get().to(list)));
@@ -17,7 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn list(
     state: web::Data<AppState>,
     bearer: Bearer,
-    filter: web::Query<AuditFilter>,
+    filter: Query<AuditFilter>,
 ) -> Result<HttpResponse, AppError> {
     let filter = filter.into_inner();
     let found = bearer.run(&state.pool, move |conn, caller| audit::list(conn, &caller, &filter)).await?;

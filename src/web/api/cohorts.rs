@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::ids::{CohortId, ParticipantId, PlanId, WaitlistId};
 use crate::invoicing::invoice::{self, CohortInvoicing};
 use crate::web::error::ErrorBody;
-use crate::web::extract::{Bearer, JsonBody};
+use crate::web::extract::{Bearer, JsonBody, Query};
 use crate::web::{AppState, cache};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -76,7 +76,7 @@ pub async fn get_plan(
 pub async fn list(
     state: web::Data<AppState>,
     bearer: Bearer,
-    filter: web::Query<CohortFilter>,
+    filter: Query<CohortFilter>,
 ) -> Result<HttpResponse, AppError> {
     let filter = filter.into_inner();
     let vat = state.settings.pricing.vat();
@@ -134,7 +134,7 @@ pub async fn join_cohort(
 pub async fn open_seats(
     state: web::Data<AppState>,
     bearer: Bearer,
-    query: web::Query<OpenSeatsQuery>,
+    query: Query<OpenSeatsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let today = state.today();
     let query = query.into_inner();
@@ -273,7 +273,7 @@ pub async fn remove_participant(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(i64, i64)>,
-    query: web::Query<RemoveQuery>,
+    query: Query<RemoveQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort, participant) = path.into_inner();
     let (cohort, participant) = (CohortId(cohort), ParticipantId(participant));

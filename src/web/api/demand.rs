@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::registry::demand::{self, DemandFilter, DemandRow};
 use crate::web::encoding::Encoded;
 use crate::web::error::ErrorBody;
-use crate::web::extract::Bearer;
+use crate::web::extract::{Bearer, Query};
 use crate::web::{AppState, cache};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -20,7 +20,7 @@ pub async fn get(
     state: web::Data<AppState>,
     req: HttpRequest,
     bearer: Bearer,
-    filter: web::Query<DemandFilter>,
+    filter: Query<DemandFilter>,
 ) -> Result<HttpResponse, AppError> {
     let today = state.today();
     let filter = filter.into_inner();

@@ -9,7 +9,7 @@ use crate::registry::import::{self, ImportResult};
 use crate::registry::needs::{self, NeedFilter, NeedInput, NeedPatch, NeedView};
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
-use crate::web::extract::{Bearer, JsonBody, UploadBody};
+use crate::web::extract::{Bearer, JsonBody, Query, UploadBody};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/needs").route(web::post().to(create)).route(web::get().to(list)))
@@ -41,7 +41,7 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     bearer: Bearer,
-    filter: web::Query<NeedFilter>,
+    filter: Query<NeedFilter>,
 ) -> Result<HttpResponse, AppError> {
     let filter = filter.into_inner();
     let found = bearer.run(&state.pool, move |conn, caller| needs::list(conn, &caller, &filter)).await?;

@@ -9,7 +9,7 @@ use crate::invoicing::invoice::{self, PeriodQuery};
 use crate::invoicing::{Invoicing, export};
 use crate::registry::organisations::{self, Organisation, OrganisationInput, OrganisationPatch};
 use crate::web::error::ErrorBody;
-use crate::web::extract::{Bearer, JsonBody};
+use crate::web::extract::{Bearer, JsonBody, Query};
 use crate::web::{AppState, cache};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -96,7 +96,7 @@ pub async fn invoicing(
     req: HttpRequest,
     bearer: Bearer,
     id: web::Path<i64>,
-    period: web::Query<PeriodQuery>,
+    period: Query<PeriodQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = OrganisationId(id.into_inner());
     let period = period.into_inner();
@@ -122,7 +122,7 @@ pub async fn invoicing_csv(
     state: web::Data<AppState>,
     bearer: Bearer,
     id: web::Path<i64>,
-    period: web::Query<PeriodQuery>,
+    period: Query<PeriodQuery>,
 ) -> Result<HttpResponse, AppError> {
     let found = load_invoicing(&state, bearer, id.into_inner(), period.into_inner()).await?;
     Ok(download(export::to_csv(&found), "text/csv; charset=utf-8", &format!("{}.csv", export::file_stem(&found))))
@@ -137,7 +137,7 @@ pub async fn invoicing_xlsx(
     state: web::Data<AppState>,
     bearer: Bearer,
     id: web::Path<i64>,
-    period: web::Query<PeriodQuery>,
+    period: Query<PeriodQuery>,
 ) -> Result<HttpResponse, AppError> {
     let found = load_invoicing(&state, bearer, id.into_inner(), period.into_inner()).await?;
     let workbook =

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::ids::OutboxId;
 use crate::web::AppState;
 use crate::web::error::ErrorBody;
-use crate::web::extract::Bearer;
+use crate::web::extract::{Bearer, Query};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/outbox").route(web::get().to(list)))
@@ -21,7 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn list(
     state: web::Data<AppState>,
     bearer: Bearer,
-    filter: web::Query<OutboxFilter>,
+    filter: Query<OutboxFilter>,
 ) -> Result<HttpResponse, AppError> {
     let filter = filter.into_inner();
     let found = bearer.run(&state.pool, move |conn, caller| outbox::list(conn, &caller, &filter)).await?;

@@ -24,6 +24,7 @@ use crate::ids::CohortId;
 use crate::invoicing::invoice::{self, PeriodQuery};
 use crate::invoicing::{InvoicingLine, InvoicingTotals, LineKind};
 use crate::web::AppState;
+use crate::web::extract::Query;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct NoticeQuery {
@@ -56,7 +57,7 @@ pub async fn show(
     state: web::Data<AppState>,
     signed_in: SignedIn,
     id: web::Path<i64>,
-    query: web::Query<NoticeQuery>,
+    query: Query<NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
     let id = CohortId(id.into_inner());
     let today = state.today();

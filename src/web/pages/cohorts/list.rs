@@ -11,6 +11,7 @@ use super::super::signed_in::{PageError, SignedIn};
 use super::term_name;
 use crate::cohorts::{self, CohortFilter, CohortStatus, CohortView};
 use crate::web::AppState;
+use crate::web::extract::Query;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
@@ -45,7 +46,7 @@ fn filter_of(status: &str) -> Option<(Option<CohortStatus>, Option<bool>)> {
 pub async fn list(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    query: web::Query<ListQuery>,
+    query: Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
     let lang = signed_in.lang;
     let status = query.status.trim().to_owned();

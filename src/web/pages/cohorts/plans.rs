@@ -21,6 +21,7 @@ use crate::error::AppError;
 use crate::ids::{OrganisationId, PlanId};
 use crate::registry::organisations::{self, Organisation};
 use crate::web::AppState;
+use crate::web::extract::Query;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct RunForm {
@@ -88,7 +89,7 @@ pub async fn show(
     state: web::Data<AppState>,
     signed_in: SignedIn,
     id: web::Path<i64>,
-    query: web::Query<InvitedQuery>,
+    query: Query<InvitedQuery>,
 ) -> Result<HttpResponse, PageError> {
     signed_in.require_coordinator()?;
     let (plan, organisations) = load(&state, &signed_in, PlanId(id.into_inner())).await?;

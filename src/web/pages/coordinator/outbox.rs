@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::email::outbox::{self, OutboxFilter, OutboxStatus, OutboxView};
 use crate::ids::OutboxId;
 use crate::web::AppState;
+use crate::web::extract::Query;
 use crate::web::pages::components::{FormErrors, csrf_field};
 use crate::web::pages::layout::Lang;
 use crate::web::pages::sign_in::see_other;
@@ -85,7 +86,7 @@ pub struct OutboxQuery {
 pub async fn list(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    query: web::Query<OutboxQuery>,
+    query: Query<OutboxQuery>,
 ) -> Result<HttpResponse, PageError> {
     signed_in.require_coordinator()?;
     let lang = signed_in.lang;

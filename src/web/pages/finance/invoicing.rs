@@ -18,6 +18,7 @@ use crate::invoicing::invoice::{self, PeriodQuery};
 use crate::invoicing::line::{Invoicing, InvoicingLine, InvoicingTotals};
 use crate::registry::organisations::{self, Organisation};
 use crate::web::AppState;
+use crate::web::extract::Query;
 use crate::web::pages::components::{FormErrors, downloads, money_cell, term_name};
 use crate::web::pages::layout::Lang;
 use crate::web::pages::signed_in::{PageError, SignedIn};
@@ -92,7 +93,7 @@ async fn load(
 pub async fn page(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    query: web::Query<InvoicingQuery>,
+    query: Query<InvoicingQuery>,
 ) -> Result<HttpResponse, PageError> {
     let lang = signed_in.lang;
     let title = lang.pick("Fakturaunderlag", "Invoicing");
@@ -297,7 +298,7 @@ fn attachment(body: Vec<u8>, content_type: &'static str, file_name: String) -> H
 pub async fn csv(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    query: web::Query<InvoicingQuery>,
+    query: Query<InvoicingQuery>,
 ) -> Result<HttpResponse, PageError> {
     let invoicing = for_download(&state, &signed_in, &query).await?;
     Ok(attachment(
@@ -311,7 +312,7 @@ pub async fn csv(
 pub async fn xlsx(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    query: web::Query<InvoicingQuery>,
+    query: Query<InvoicingQuery>,
 ) -> Result<HttpResponse, PageError> {
     let invoicing = for_download(&state, &signed_in, &query).await?;
     let workbook = export::to_xlsx(&invoicing)

@@ -15,6 +15,7 @@ use crate::ids::{AgreementId, NeedId, OrganisationId};
 use crate::registry::needs::{self, NeedFilter, NeedView, OPEN};
 use crate::registry::{agreements, organisations};
 use crate::web::AppState;
+use crate::web::extract::Query;
 
 /// What the table names besides the need itself.
 struct Names {
@@ -33,7 +34,7 @@ fn names(conn: &mut crate::db::DbConnection, caller: &crate::access::Caller) -> 
 pub async fn list(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    notice: web::Query<NoticeQuery>,
+    notice: Query<NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
     require_needs_keeper(&signed_in)?;
     let lang = signed_in.lang;

@@ -26,6 +26,7 @@ use crate::registry::agreements;
 use crate::registry::needs::{self, NeedFilter, NeedView, OPEN};
 use crate::registry::term::Term;
 use crate::web::AppState;
+use crate::web::extract::Query;
 
 /// Joining is for an organisation's own users, with its own agreements.
 fn require_organisation(signed_in: &SignedIn) -> Result<(), PageError> {
@@ -220,7 +221,7 @@ pub async fn summary(
     state: web::Data<AppState>,
     signed_in: SignedIn,
     id: web::Path<i64>,
-    query: web::Query<JoinQuery>,
+    query: Query<JoinQuery>,
 ) -> Result<HttpResponse, PageError> {
     require_organisation(&signed_in)?;
     let id = CohortId(id.into_inner());

@@ -21,6 +21,7 @@ use crate::enrolment::participants::{self, CohortParticipants, ParticipantInput,
 use crate::ids::{AgreementId, CohortId, OrganisationId, ParticipantId};
 use crate::registry::agreements;
 use crate::web::AppState;
+use crate::web::extract::Query;
 
 /// What the page shows, read as the signed-in user.
 struct Roster {
@@ -73,7 +74,7 @@ pub async fn list(
     state: web::Data<AppState>,
     signed_in: SignedIn,
     id: web::Path<i64>,
-    notice: web::Query<NoticeQuery>,
+    notice: Query<NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
     let roster = load(&state, &signed_in, CohortId(id.into_inner())).await?;
     let body = html! {
