@@ -316,13 +316,11 @@ pub async fn caller_and_stamp(
     Ok((caller, version.map(|version| Stamp { version, today })))
 }
 
-/// What a heavy answer computed as of `today` after this call is stamped
-/// with; none when the cache is off, so that every request computes one.
-pub fn stamp(state: &AppState, conn: &mut DbConnection, today: NaiveDate) -> Result<Option<Stamp>, AppError> {
-    if !state.answers.enabled() {
-        return Ok(None);
-    }
-    Ok(Some(Stamp { version: db::version::current(conn)?, today }))
+/// What a heavy answer computed as of `today` under `version` (read
+/// before it is computed) is stamped with; none when the cache is off, so
+/// that every request computes one.
+pub fn stamp(state: &AppState, version: DataVersion, today: NaiveDate) -> Option<Stamp> {
+    state.answers.enabled().then_some(Stamp { version, today })
 }
 
 /// Counts a heavy read in the cached reads' metric, as kept or computed.

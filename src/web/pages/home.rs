@@ -13,6 +13,7 @@ use super::layout::{Lang, html_headers};
 use super::signed_in::{PageError, SignedIn};
 use crate::access::{Caller, Role};
 use crate::db;
+use crate::web::extract::Query;
 use crate::web::{AppState, cache, encoding};
 
 /// Who is signed in, in the role's own words.
@@ -42,7 +43,7 @@ pub struct HomeQuery {
 pub async fn home(
     state: web::Data<AppState>,
     req: HttpRequest,
-    query: web::Query<HomeQuery>,
+    query: Query<HomeQuery>,
 ) -> Result<HttpResponse, PageError> {
     let (today, vat) = (state.today(), state.settings.pricing.vat());
     // For a coordinator, with the session on the same connection: the
@@ -54,7 +55,8 @@ pub async fn home(
         if !session.caller.is_coordinator() {
             return Ok(None);
         }
-        Ok(Some((cache::stamp(&reader, conn, today)?, dashboard::failed_emails(conn)?)))
+        let (version, failed_emails) = dashboard::version_and_failed_emails(conn)?;
+        Ok(Some((cache::stamp(&reader, version, today), failed_emails)))
     })
     .await?;
     let lang = signed_in.lang;

@@ -12,6 +12,7 @@ use crate::access::Caller;
 use crate::cohorts::plans;
 use crate::cohorts::{self, CohortRecord, CohortStatus, splits};
 use crate::db::DbConnection;
+use crate::db::version::DataVersion;
 use crate::email::outbox::{self, OutboxStatus};
 use crate::error::AppError;
 use crate::ids::{AgreementId, OrganisationId, PlanId};
@@ -96,13 +97,14 @@ pub struct Dashboard {
     pub over_budget: Vec<OverBudget>,
 }
 
-/// How many e-mails failed. Not part of [`Dashboard`]: the outbox does not
-/// move the data's version, under which the overview is kept.
-pub fn failed_emails(conn: &mut DbConnection) -> Result<i64, AppError> {
+/// The data's version, under which the overview is kept, and how many
+/// e-mails failed, read in one statement. The failures are not part of
+/// [`Dashboard`]: the outbox does not move the version.
+pub fn version_and_failed_emails(conn: &mut DbConnection) -> Result<(DataVersion, i64), AppError> {
     // The failed ones only: counting every e-mail still queued too, as the
     // outbox's depth does, read a thousand rows for each overview while
     // confirmations' e-mails waited to be sent.
-    outbox::count(conn, OutboxStatus::Failed)
+    outbox::count_with_version(conn, OutboxStatus::Failed)
 }
 
 /// How many near-viable course terms the overview lists: the closest to
