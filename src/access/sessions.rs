@@ -37,16 +37,32 @@ pub fn start(conn: &mut DbConnection, user: UserId, now: NaiveDateTime, hours: i
 
 /// The session a cookie's token belongs to, if it has not expired.
 pub fn find(conn: &mut DbConnection, token: &str, now: NaiveDateTime) -> Result<Option<Session>, AppError> {
+    Ok(find_until(conn, token, now)?.map(|(session, _)| session))
+}
+
+/// The same, with when the session expires.
+pub fn find_until(
+    conn: &mut DbConnection,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<Option<(Session, NaiveDateTime)>, AppError> {
     let found = web_sessions::table
         .inner_join(users::table)
         .filter(web_sessions::token_hash.eq(hash(token)))
         .filter(web_sessions::expires_at.gt(now))
-        .select((users::id, users::email, users::role, users::organisation_id, web_sessions::csrf_token))
-        .first::<(UserId, String, String, Option<OrganisationId>, String)>(conn)
+        .select((
+            users::id,
+            users::email,
+            users::role,
+            users::organisation_id,
+            web_sessions::csrf_token,
+            web_sessions::expires_at,
+        ))
+        .first::<(UserId, String, String, Option<OrganisationId>, String, NaiveDateTime)>(conn)
         .optional()?;
-    Ok(found.and_then(|(user_id, email, role, organisation_id, csrf_token)| {
+    Ok(found.and_then(|(user_id, email, role, organisation_id, csrf_token, expires_at)| {
         let role: Role = role.parse().ok()?;
-        Some(Session { caller: Caller { user_id, email, role, organisation_id }, csrf_token })
+        Some((Session { caller: Caller { user_id, email, role, organisation_id }, csrf_token }, expires_at))
     }))
 }
 

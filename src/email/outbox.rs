@@ -15,7 +15,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::access::Caller;
 use crate::db::DbConnection;
 use crate::db::schema::email_outbox;
-use crate::db::version::DataVersion;
 use crate::error::AppError;
 use crate::ids::{CohortId, OrganisationId, OutboxId};
 use crate::registry::now;
@@ -233,18 +232,6 @@ pub fn backoff(first: Duration, attempts: i32) -> Duration {
 /// only those e-mails are read, not the others still queued.
 pub fn count(conn: &mut DbConnection, status: OutboxStatus) -> Result<i64, AppError> {
     Ok(email_outbox::table.filter(email_outbox::status.eq(status.as_str())).count().get_result(conn)?)
-}
-
-/// The data's version and how many e-mails are in `status`, read in one
-/// statement: the overview needs both for every request, and on PostgreSQL
-/// a round trip to the database costs more than either query.
-pub fn count_with_version(conn: &mut DbConnection, status: OutboxStatus) -> Result<(DataVersion, i64), AppError> {
-    use crate::db::version::data_version_now;
-    let version = data_version_now::table.select(data_version_now::version).single_value();
-    let count = email_outbox::table.filter(email_outbox::status.eq(status.as_str())).count().single_value();
-    let (version, count) = diesel::select((version, count)).get_result::<(Option<i64>, Option<i64>)>(conn)?;
-    let version = version.ok_or_else(|| AppError::Internal(anyhow::anyhow!("the data's version is missing")))?;
-    Ok((DataVersion(version), count.unwrap_or(0)))
 }
 
 /// How many e-mails are queued, being sent, or failed (for `/metrics`).

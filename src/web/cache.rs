@@ -2,10 +2,11 @@
 //! computed from is unchanged: a cohort, an organisation's invoicing lines,
 //! one course's demand. A request for one of them still reads the data's
 //! version ([`db::version`]) on its connection: one quick query instead of
-//! the eight or so that compute the answer again. Who a token belongs to is
-//! kept the same way, under the same version, which a change to tokens or to
-//! users' roles and organisations moves too; a token's expiry is checked
-//! against the clock each time.
+//! the eight or so that compute the answer again. Who a token or a signed-in
+//! browser's session belongs to is kept the same way, under the same version,
+//! which a change to tokens, an ended session, or a change to users' roles
+//! and organisations moves too; expiry is checked against the clock each
+//! time.
 //!
 //! Any committed change moves the version, and the cache then starts afresh:
 //! coordinators read far more often than anyone writes, and working out
@@ -22,6 +23,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
+use crate::access::sessions::{self, Session};
 use crate::access::{Caller, Role, tokens};
 use crate::db::version::DataVersion;
 use crate::db::{self, DbConnection};
@@ -89,22 +91,36 @@ pub struct AnswerCache {
 struct Kept {
     version: Option<DataVersion>,
     answers: HashMap<AnswerKey, Answer>,
-    /// Whom each token belongs to, by the token's hash.
-    callers: HashMap<String, KeptCaller>,
+    /// Whom each token and each session belongs to.
+    callers: HashMap<Credential, KeptCaller>,
     /// What the answers, the callers and their keys take, roughly.
     bytes: usize,
 }
 
-/// A token's caller, and when the token expires.
+/// An API token or a browser session's cookie token, by its hash. The two
+/// are kept apart: a session's token is no API token, nor the other way.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Credential {
+    Token(String),
+    Session(String),
+}
+
+/// Whom a credential belongs to, a session's CSRF token, and when the
+/// credential expires.
 #[derive(Clone)]
 struct KeptCaller {
     caller: Caller,
+    csrf_token: Option<String>,
     expires_at: Option<NaiveDateTime>,
 }
 
 impl KeptCaller {
-    fn size(&self, token_hash: &str) -> usize {
-        std::mem::size_of::<Self>() + token_hash.len() + self.caller.email.len()
+    fn size(&self, credential: &Credential) -> usize {
+        let (Credential::Token(hash) | Credential::Session(hash)) = credential;
+        std::mem::size_of::<Self>()
+            + hash.len()
+            + self.caller.email.len()
+            + self.csrf_token.as_ref().map_or(0, String::len)
     }
 }
 
@@ -177,14 +193,45 @@ impl AnswerCache {
     /// up on `conn` and kept. 401 if the token is unknown, revoked or
     /// expired.
     fn caller(&self, conn: &mut DbConnection, version: DataVersion, token: &str) -> Result<Caller, AppError> {
-        let token_hash = tokens::hash(token);
-        let now = Utc::now().naive_utc();
-        if let Some(kept) = self.kept_caller(version, &token_hash, now) {
-            return Ok(kept);
+        let credential = Credential::Token(tokens::hash(token));
+        if let Some(kept) = self.kept_caller(version, &credential, Utc::now().naive_utc()) {
+            return Ok(kept.caller);
         }
         let (caller, expires_at) = tokens::authenticate_until(conn, token)?.ok_or(AppError::Unauthorized)?;
-        self.put_caller(version, token_hash, KeptCaller { caller: caller.clone(), expires_at });
+        self.put_caller(version, credential, KeptCaller { caller: caller.clone(), csrf_token: None, expires_at });
         Ok(caller)
+    }
+
+    /// On `conn`, the session of a browser's cookie token as of `now`, and,
+    /// with the cache on, the data's version it was found under: the kept
+    /// session while nothing has changed (ending a session moves the
+    /// version, on any instance) and it has not expired, otherwise looked
+    /// up and kept. None if the session is unknown, ended or expired.
+    pub fn session(
+        &self,
+        conn: &mut DbConnection,
+        token: &str,
+        now: NaiveDateTime,
+    ) -> Result<Option<(Session, Option<DataVersion>)>, AppError> {
+        if !self.enabled() {
+            return Ok(sessions::find(conn, token, now)?.map(|session| (session, None)));
+        }
+        let version = db::version::current(conn)?;
+        let credential = Credential::Session(tokens::hash(token));
+        let kept = self
+            .kept_caller(version, &credential, now)
+            .map(|kept| Session { caller: kept.caller, csrf_token: kept.csrf_token.unwrap_or_default() });
+        if let Some(session) = kept {
+            return Ok(Some((session, Some(version))));
+        }
+        let Some((session, expires_at)) = sessions::find_until(conn, token, now)? else { return Ok(None) };
+        let found = KeptCaller {
+            caller: session.caller.clone(),
+            csrf_token: Some(session.csrf_token.clone()),
+            expires_at: Some(expires_at),
+        };
+        self.put_caller(version, credential, found);
+        Ok(Some((session, Some(version))))
     }
 
     /// On `conn`, the token's caller and, with the cache on, the data's
@@ -201,17 +248,17 @@ impl AnswerCache {
         Ok((self.caller(conn, version, bearer.token())?, Some(version)))
     }
 
-    fn kept_caller(&self, version: DataVersion, token_hash: &str, now: NaiveDateTime) -> Option<Caller> {
+    fn kept_caller(&self, version: DataVersion, credential: &Credential, now: NaiveDateTime) -> Option<KeptCaller> {
         let kept = self.kept();
         if kept.version != Some(version) {
             return None;
         }
-        let found = kept.callers.get(token_hash)?;
-        found.expires_at.is_none_or(|expires_at| expires_at > now).then(|| found.caller.clone())
+        let found = kept.callers.get(credential)?;
+        found.expires_at.is_none_or(|expires_at| expires_at > now).then(|| found.clone())
     }
 
-    fn put_caller(&self, version: DataVersion, token_hash: String, found: KeptCaller) {
-        let size = found.size(&token_hash);
+    fn put_caller(&self, version: DataVersion, credential: Credential, found: KeptCaller) {
+        let size = found.size(&credential);
         if size > self.budget {
             return;
         }
@@ -219,11 +266,11 @@ impl AnswerCache {
         if kept.is_newer_than(version) {
             return;
         }
-        if let Some(earlier) = kept.callers.remove(&token_hash) {
-            kept.bytes -= earlier.size(&token_hash);
+        if let Some(earlier) = kept.callers.remove(&credential) {
+            kept.bytes -= earlier.size(&credential);
         }
         kept.make_room(version, size, self.budget);
-        kept.callers.insert(token_hash, found);
+        kept.callers.insert(credential, found);
     }
 }
 
@@ -316,13 +363,6 @@ pub async fn caller_and_stamp(
     Ok((caller, version.map(|version| Stamp { version, today })))
 }
 
-/// What a heavy answer computed as of `today` under `version` (read
-/// before it is computed) is stamped with; none when the cache is off, so
-/// that every request computes one.
-pub fn stamp(state: &AppState, version: DataVersion, today: NaiveDate) -> Option<Stamp> {
-    state.answers.enabled().then_some(Stamp { version, today })
-}
-
 /// Counts a heavy read in the cached reads' metric, as kept or computed.
 pub fn observe_shared(state: &AppState, stamp: Option<Stamp>, given: Given) {
     if stamp.is_some() {
@@ -393,7 +433,11 @@ mod tests {
     }
 
     fn found(caller: &Caller, expires_at: Option<NaiveDateTime>) -> KeptCaller {
-        KeptCaller { caller: caller.clone(), expires_at }
+        KeptCaller { caller: caller.clone(), csrf_token: None, expires_at }
+    }
+
+    fn token(hash: &str) -> Credential {
+        Credential::Token(hash.into())
     }
 
     #[test]
@@ -402,10 +446,10 @@ mod tests {
         let ange = caller(Role::Organisation, Some(2));
         let now = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap().and_hms_opt(21, 0, 0).unwrap();
         let in_a_minute = now + chrono::Duration::minutes(1);
-        cache.put_caller(version(1), "forever".into(), found(&ange, None));
-        cache.put_caller(version(1), "a minute".into(), found(&ange, Some(in_a_minute)));
+        cache.put_caller(version(1), token("forever"), found(&ange, None));
+        cache.put_caller(version(1), token("a minute"), found(&ange, Some(in_a_minute)));
         let organisation = |hash: &str, v: i64, at: NaiveDateTime| {
-            cache.kept_caller(version(v), hash, at).map(|c| (c.role, c.organisation_id))
+            cache.kept_caller(version(v), &token(hash), at).map(|c| (c.caller.role, c.caller.organisation_id))
         };
         let as_ange = Some((Role::Organisation, Some(OrganisationId(2))));
         assert_eq!(organisation("forever", 1, now), as_ange);
@@ -418,18 +462,31 @@ mod tests {
         assert_eq!(organisation("forever", 1, now), None);
         assert_eq!(organisation("forever", 2, now), None);
         // A caller looked up by a request that began before the change is not kept.
-        cache.put_caller(version(1), "late".into(), found(&ange, None));
+        cache.put_caller(version(1), token("late"), found(&ange, None));
         assert_eq!(organisation("late", 1, now), None);
         assert_eq!(organisation("late", 2, now), None);
         assert!(cache.get(&version(2), &key("/api/v1/cohorts/1", &ange)).is_some());
         // Callers count against the budget as answers do.
-        let one = found(&ange, None).size("forever");
+        let one = found(&ange, None).size(&token("forever"));
         let small = AnswerCache::new(one);
-        small.put_caller(version(1), "forever".into(), found(&ange, None));
-        small.put_caller(version(1), "forever".into(), found(&ange, None));
+        small.put_caller(version(1), token("forever"), found(&ange, None));
+        small.put_caller(version(1), token("forever"), found(&ange, None));
         assert_eq!(small.kept().bytes, one);
-        small.put_caller(version(1), "another".into(), found(&ange, None));
+        small.put_caller(version(1), token("another"), found(&ange, None));
         assert_eq!(small.kept().callers.len(), 1, "the second did not fit beside the first");
+    }
+
+    #[test]
+    fn a_session_is_not_a_token_nor_a_token_a_session() {
+        let cache = AnswerCache::new(1 << 20);
+        let now = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(9, 0, 0).unwrap();
+        let browser = KeptCaller { csrf_token: Some("csrf".into()), ..found(&caller(Role::Coordinator, None), None) };
+        cache.put_caller(version(1), Credential::Session("same hash".into()), browser);
+        assert!(cache.kept_caller(version(1), &token("same hash"), now).is_none());
+        let kept = cache.kept_caller(version(1), &Credential::Session("same hash".into()), now).unwrap();
+        assert_eq!(kept.csrf_token.as_deref(), Some("csrf"));
+        cache.put_caller(version(1), token("api"), found(&caller(Role::Finance, Some(3)), None));
+        assert!(cache.kept_caller(version(1), &Credential::Session("api".into()), now).is_none());
     }
 
     #[test]

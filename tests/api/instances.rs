@@ -1,6 +1,7 @@
 //! Several `serve` processes on one database, as the real binary: only one
-//! plan runs at a time, a plan and confirms never place a seat twice, and
-//! joins on two servers never overbook.
+//! plan runs at a time, a plan and confirms never place a seat twice, joins
+//! on two servers never overbook, and a session ended on one is refused by
+//! the others at once.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -12,6 +13,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestDatabase, answer, backends, spawn_on};
+use crate::page_client::PageClient;
 
 /// `strumpavtal serve` as its own process, on a free port; SIGKILLed when
 /// dropped. Its e-mail worker is off, so queued e-mails stay in the outbox
@@ -209,6 +211,32 @@ async fn joins_on_two_servers_never_overbook() {
         assert_eq!(waitlist.as_array().unwrap().len(), 20, "{backend:?}: every other seat waits: {waitlist}");
         let joined_rows = format!("SELECT COUNT(*) AS n FROM cohort_allocations WHERE cohort_id = {cohort} AND joined");
         assert_eq!(number(&app, &joined_rows), 4, "{backend:?}");
+    }
+}
+
+/// Each server keeps the sessions it has seen in memory; a sign-out on
+/// another server must still end the session everywhere, at once.
+#[tokio::test]
+async fn a_session_ended_on_one_server_is_refused_by_the_other() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend);
+        let app = spawn_on(&database).await;
+        let email = "samordnare@instanser.example";
+        crate::page_client::user_with_password(&app, email, strumpavtal::access::Role::Coordinator, None);
+        let servers = [Server::start(&database.url), Server::start(&database.url)];
+        let on_first = PageClient::sign_in_at(&servers[0].address, email, crate::page_client::PASSWORD, "sv").await;
+        // The same browser (its cookie) on the second server: the session
+        // is now kept there too.
+        let on_second = on_first.at(&servers[1].address);
+        for _ in 0..2 {
+            let (status, home) = on_second.get("/").await;
+            assert_eq!(status, StatusCode::OK, "{backend:?}: {home}");
+        }
+        let out = on_first.post("/logout", &[]).await;
+        assert_eq!(out.status(), StatusCode::SEE_OTHER, "{backend:?}: signed out");
+        let home = on_second.get_raw("/").await;
+        assert_eq!(home.status(), StatusCode::SEE_OTHER, "{backend:?}: the ended session is refused");
+        assert_eq!(crate::page_client::location(&home), "/login", "{backend:?}");
     }
 }
 

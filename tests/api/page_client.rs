@@ -83,6 +83,17 @@ impl PageClient {
         me
     }
 
+    /// The same browser (its cookies and CSRF token) talking to the server
+    /// at `base`, as behind a load balancer.
+    pub fn at(&self, base: &str) -> Self {
+        PageClient {
+            base: base.to_owned(),
+            client: self.client.clone(),
+            cookies: self.cookies.clone(),
+            csrf: self.csrf.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

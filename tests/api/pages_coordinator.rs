@@ -217,6 +217,27 @@ async fn key_figures_follow_a_confirmed_cohort_and_the_latest_plan_in_both_langu
     }
 }
 
+/// The overview is kept while the data is unchanged; an e-mail failing,
+/// or being tried again, shows on it at once all the same.
+#[tokio::test]
+async fn the_overview_shows_an_e_mail_failing_and_being_tried_again_at_once() {
+    for (app, _db) in crate::helpers::spawn_apps().await {
+        let coordinator = PageClient::sign_in(&app, Role::Coordinator, None, "en").await;
+        let failures = |html: &str| part(html, "id=\"attention-failed-emails\"", "</section>").to_owned();
+        for _ in 0..2 {
+            let (_, html) = coordinator.get("/").await;
+            assert!(failures(&html).contains("Every e-mail has been sent or is waiting"), "{html}");
+        }
+        let failed = failed_email(&app, "Kallelse som studsade");
+        let (_, html) = coordinator.get("/").await;
+        assert!(failures(&html).contains("<strong>1</strong> e-mails failed."), "{:?}: {html}", app.backend);
+        let retried = coordinator.post(&format!("/outbox/{failed}/retry"), &[]).await;
+        assert_eq!(retried.status(), StatusCode::SEE_OTHER);
+        let (_, html) = coordinator.get("/").await;
+        assert!(failures(&html).contains("Every e-mail has been sent or is waiting"), "{:?}: {html}", app.backend);
+    }
+}
+
 #[tokio::test]
 async fn the_attention_list_names_a_failed_e_mail_and_an_agreement_over_budget() {
     for (app, _db) in crate::helpers::spawn_apps().await {

@@ -14,6 +14,7 @@ use super::signed_in::{PageError, SignedIn};
 use crate::access::{Caller, Role};
 use crate::db;
 use crate::web::extract::Query;
+use crate::web::heavy::Stamp;
 use crate::web::{AppState, cache, encoding};
 
 /// Who is signed in, in the role's own words.
@@ -43,27 +44,18 @@ pub struct HomeQuery {
 pub async fn home(
     state: web::Data<AppState>,
     req: HttpRequest,
+    signed_in: SignedIn,
     query: Query<HomeQuery>,
 ) -> Result<HttpResponse, PageError> {
     let (today, vat) = (state.today(), state.settings.pricing.vat());
-    // For a coordinator, with the session on the same connection: the
-    // failed e-mails, counted each time, and the data's version, under which
-    // the rest is kept while the data is unchanged (the outbox does not move
-    // it).
-    let reader = state.clone();
-    let (signed_in, overview) = SignedIn::and(&req, move |conn, session| {
-        if !session.caller.is_coordinator() {
-            return Ok(None);
-        }
-        let (version, failed_emails) = dashboard::version_and_failed_emails(conn)?;
-        Ok(Some((cache::stamp(&reader, version, today), failed_emails)))
-    })
-    .await?;
     let lang = signed_in.lang;
     let caller = signed_in.caller().clone();
-    if let Some((stamp, failed_emails)) = overview {
-        // It is the same for every coordinator: requests waiting for it
-        // share the next one, which takes its turn among the heavy reads.
+    if caller.is_coordinator() {
+        // It is the same for every coordinator and kept while the data is
+        // unchanged (failed e-mails move the version too): requests waiting
+        // for it share the next one, which takes its turn among the heavy
+        // reads.
+        let stamp = signed_in.version.map(|version| Stamp { version, today });
         let (found, given) = state
             .heavy
             .overview
@@ -76,7 +68,7 @@ pub async fn home(
             .map_err(|e| signed_in.fail(e))?;
         cache::observe_shared(&state, stamp, given);
         let heat_map = found.heat_map_page(lang, query.page.trim().parse().unwrap_or(1));
-        let body = html! { (signed_in_as(lang, &caller)) (dashboard::render(lang, &found, failed_emails)) };
+        let body = html! { (signed_in_as(lang, &caller)) (dashboard::render(lang, &found)) };
         let page = signed_in.markup(lang.pick("Översikt", "Overview"), body).into_string();
         // The heat map, kept rendered and deflated, goes between the rest of
         // the page, made for this request: 200 kB nationally, gzipped for

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -11,7 +12,8 @@ use maud::html;
 
 use super::layout::{Lang, SESSION_COOKIE, html_page, lang_of, page};
 use crate::access::Caller;
-use crate::access::sessions::{self, Session};
+use crate::access::sessions::Session;
+use crate::db::version::DataVersion;
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::registry::now;
@@ -22,6 +24,9 @@ use crate::web::AppState;
 pub struct SignedIn {
     pub session: Session,
     pub lang: Lang,
+    /// With the cache of answers on, the data's version the session was
+    /// found under: what a page kept in memory is stamped with.
+    pub version: Option<DataVersion>,
 }
 
 impl SignedIn {
@@ -76,39 +81,21 @@ impl FromRequest for SignedIn {
     type Error = PageError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
 
+    /// One query for a session kept in memory (the data's version), two for
+    /// one looked up.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let signing_in = SignedIn::and(req, |_, _| Ok(()));
-        Box::pin(async move { signing_in.await.map(|(signed_in, ())| signed_in) })
-    }
-}
-
-impl SignedIn {
-    /// The signed-in user of `req`, and what `work` finds for the session
-    /// on the same pooled connection: one checkout for a page whose own
-    /// work is a query or two (the overview), where the extractor and
-    /// [`Self::run`] take two. The same refusals as the extractor.
-    pub fn and<T, F>(req: &HttpRequest, work: F) -> impl Future<Output = Result<(SignedIn, T), PageError>> + 'static
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConnection, &Session) -> Result<T, AppError> + Send + 'static,
-    {
         let lang = lang_of(req);
         let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        async move {
+        Box::pin(async move {
             let (Some(token), Some(state)) = (token, state) else { return Err(PageError::SignIn) };
-            let found = db::run(&state.pool, move |conn| {
-                let Some(session) = sessions::find(conn, &token, now())? else { return Ok(None) };
-                let found = work(conn, &session)?;
-                Ok(Some((session, found)))
-            })
-            .await;
-            match found {
-                Ok(Some((session, found))) => Ok((SignedIn { session, lang }, found)),
+            let answers = Arc::clone(&state.answers);
+            match db::run(&state.pool, move |conn| answers.session(conn, &token, now())).await {
+                Ok(Some((session, version))) => Ok(SignedIn { session, lang, version }),
                 Ok(None) => Err(PageError::SignIn),
                 Err(error) => Err(PageError::Failed(lang, error)),
             }
-        }
+        })
     }
 }
 

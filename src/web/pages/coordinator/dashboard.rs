@@ -12,7 +12,6 @@ use crate::access::Caller;
 use crate::cohorts::plans;
 use crate::cohorts::{self, CohortRecord, CohortStatus, splits};
 use crate::db::DbConnection;
-use crate::db::version::DataVersion;
 use crate::email::outbox::{self, OutboxStatus};
 use crate::error::AppError;
 use crate::ids::{AgreementId, OrganisationId, PlanId};
@@ -95,16 +94,10 @@ pub struct Dashboard {
     pub proposed: CohortFigures,
     pub latest_plan: Option<(PlanId, Vec<NearViable>)>,
     pub over_budget: Vec<OverBudget>,
-}
-
-/// The data's version, under which the overview is kept, and how many
-/// e-mails failed, read in one statement. The failures are not part of
-/// [`Dashboard`]: the outbox does not move the version.
-pub fn version_and_failed_emails(conn: &mut DbConnection) -> Result<(DataVersion, i64), AppError> {
-    // The failed ones only: counting every e-mail still queued too, as the
-    // outbox's depth does, read a thousand rows for each overview while
-    // confirmations' e-mails waited to be sent.
-    outbox::count_with_version(conn, OutboxStatus::Failed)
+    /// E-mails that failed. Found by the `(status, due_at)` index: counting
+    /// every e-mail still queued too, as the outbox's depth does, read a
+    /// thousand rows while confirmations' e-mails waited to be sent.
+    pub failed_emails: i64,
 }
 
 /// How many near-viable course terms the overview lists: the closest to
@@ -172,6 +165,7 @@ pub fn load(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, vat: Vat
             })
         })
         .collect();
+    let failed_emails = outbox::count(conn, OutboxStatus::Failed)?;
     Ok(Dashboard {
         heat_map,
         heat_map_pages: RenderedPages::default(),
@@ -180,15 +174,16 @@ pub fn load(conn: &mut DbConnection, caller: &Caller, today: NaiveDate, vat: Vat
         proposed,
         latest_plan,
         over_budget,
+        failed_emails,
     })
 }
 
 /// The overview, with [`HEAT_MAP_SLOT`] where a page of the heat map goes
 /// ([`Dashboard::heat_map_page`]).
-pub fn render(lang: Lang, dashboard: &Dashboard, failed_emails: i64) -> Markup {
+pub fn render(lang: Lang, dashboard: &Dashboard) -> Markup {
     html! {
         h2 { (lang.pick("Behöver uppmärksamhet", "Needs attention")) }
-        (attention(lang, dashboard, failed_emails))
+        (attention(lang, dashboard))
         h2 { (lang.pick("Nyckeltal", "Key figures")) }
         (figures(lang, dashboard))
         h2 { (lang.pick("Efterfrågan per kurs och termin", "Demand by course and term")) }
@@ -276,7 +271,7 @@ fn figures(lang: Lang, d: &Dashboard) -> Markup {
     }
 }
 
-fn attention(lang: Lang, d: &Dashboard, failed_emails: i64) -> Markup {
+fn attention(lang: Lang, d: &Dashboard) -> Markup {
     html! {
         section id="attention-near-viable" {
             h3 { (lang.pick("Nästan fulla kurstillfällen", "Near-viable cohorts")) }
@@ -327,11 +322,11 @@ fn attention(lang: Lang, d: &Dashboard, failed_emails: i64) -> Markup {
         }
         section id="attention-failed-emails" {
             h3 { (lang.pick("E-brev som inte gått fram", "E-mails that failed")) }
-            @if failed_emails == 0 {
+            @if d.failed_emails == 0 {
                 p { (lang.pick("Alla e-brev har gått fram eller väntar på att skickas.", "Every e-mail has been sent or is waiting to be sent.")) }
             } @else {
                 p {
-                    strong { (failed_emails) }
+                    strong { (d.failed_emails) }
                     " " (lang.pick("e-brev misslyckades.", "e-mails failed."))
                     " " a href="/outbox?status=failed" { (lang.pick("Visa och försök igen", "Show them and try again")) }
                 }
@@ -385,8 +380,9 @@ mod tests {
             proposed: CohortFigures::default(),
             latest_plan: Some((PlanId(3), near_viable(&unplaced))),
             over_budget: Vec::new(),
+            failed_emails: 0,
         };
-        let html = attention(Lang::En, &dashboard, 0).into_string();
+        let html = attention(Lang::En, &dashboard).into_string();
         assert_eq!(html.matches("seats missing").count(), NEAR_VIABLE_LISTED, "{html}");
         assert!(html.contains("<strong>C19 VT 2027</strong>: 2 seats waiting, 20 seats missing"), "{html}");
         assert!(!html.contains("C20"), "the 21st closest is not listed: {html}");

@@ -1,0 +1,5 @@
+DROP TRIGGER web_sessions_moves_data_version ON web_sessions;
+DROP TRIGGER web_sessions_truncate_moves_data_version ON web_sessions;
+DROP TRIGGER email_outbox_failed_moves_data_version ON email_outbox;
+DROP TRIGGER email_outbox_failed_delete_moves_data_version ON email_outbox;
+DROP TRIGGER email_outbox_truncate_moves_data_version ON email_outbox;

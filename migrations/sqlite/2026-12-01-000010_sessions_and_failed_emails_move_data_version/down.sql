@@ -1,0 +1,4 @@
+DROP TRIGGER web_sessions_delete_moves_data_version;
+DROP TRIGGER web_sessions_update_moves_data_version;
+DROP TRIGGER email_outbox_failed_moves_data_version;
+DROP TRIGGER email_outbox_failed_delete_moves_data_version;
