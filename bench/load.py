@@ -289,6 +289,10 @@ class Setup:
         return {"method": "GET", "path": f"/api/v1{path}",
                 "headers": {"Authorization": f"Bearer {self.seeded['coordinator_token']}", **(headers or {})}}
 
+    def page_get(self, path, headers=None):
+        return {"method": "GET", "path": path,
+                "headers": {"Cookie": f"sp_session={self.seeded['session_cookie']}", **(headers or {})}}
+
     def covering(self, term, pooling=False):
         """Up to 20 agreements that run over the whole term (and pool, if asked)."""
         first_day, last_day = term_days(term)
@@ -319,12 +323,9 @@ class Setup:
             "demand-all": (SERVER_PORT, [self.api_get("/demand")]),
             # The same, as a client that takes gzip (browsers, curl --compressed, most HTTP libraries).
             "demand-all-gzip": (SERVER_PORT, [self.api_get("/demand", {"Accept-Encoding": "gzip"})]),
-            "dashboard": (SERVER_PORT, [{"method": "GET", "path": "/",
-                                         "headers": {"Cookie": f"sp_session={self.seeded['session_cookie']}"}}]),
+            "dashboard": (SERVER_PORT, [self.page_get("/")]),
             # As a browser asks for it: every browser takes gzip.
-            "dashboard-gzip": (SERVER_PORT, [{"method": "GET", "path": "/",
-                                              "headers": {"Cookie": f"sp_session={self.seeded['session_cookie']}",
-                                                          "Accept-Encoding": "gzip, deflate, br"}}]),
+            "dashboard-gzip": (SERVER_PORT, [self.page_get("/", {"Accept-Encoding": "gzip, deflate, br"})]),
             "writes": (SERVER_PORT, writes),
         }
 

@@ -108,9 +108,15 @@ struct ValidCourse {
     per_participant_fee_ore: Ore,
 }
 
-/// Course codes are compared in upper case: `samt3` and `SAMT3` are one course.
+/// A course code as given, as it is stored: trimmed, in capitals. Course
+/// codes are compared so: `samt3` and `SAMT3` are one course.
+pub fn stored_code(code: &str) -> String {
+    code.trim().to_ascii_uppercase()
+}
+
+/// A course code as stored ([`stored_code`]), if it is one.
 pub fn normalise_code(code: &str) -> Result<String, String> {
-    let code = code.trim().to_ascii_uppercase();
+    let code = stored_code(code);
     if code.is_empty() {
         Err("must not be empty".into())
     } else if code.len() > 20 || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::courses::stored_code;
 use super::needs::OPEN;
 use super::term::Term;
 use crate::db::DbConnection;
@@ -273,7 +274,7 @@ pub fn demand(
         }
     };
     let mut rows = match &courses {
-        Some(none) if none.is_empty() => Vec::new(),
+        Some(page) if page.is_empty() => Vec::new(),
         courses => aggregate(&load_open_needs(conn, today, courses.as_deref())?, first_term),
     };
     rows.retain(|row| term_filter.is_none_or(|t| t == row.term));
@@ -310,11 +311,6 @@ fn shows_in_demand((earliest, latest): (Term, Term), first_term: Term, term: Opt
         Some(term) => from <= term && term <= latest,
         None => from <= latest,
     }
-}
-
-/// A course code as given, as it is stored: trimmed, in capitals.
-fn stored_code(code: &str) -> String {
-    code.trim().to_ascii_uppercase()
 }
 
 /// The codes of the courses that [`demand`] gives rows of, in the order of

@@ -367,7 +367,7 @@ pub fn list(conn: &mut DbConnection, caller: &Caller, filter: &NeedFilter) -> Re
         query = query.filter(agreements_table::organisation_id.eq(OrganisationId(organisation)));
     }
     if let Some(code) = &filter.course_code {
-        query = query.filter(courses_table::code.eq(code.trim().to_ascii_uppercase()));
+        query = query.filter(courses_table::code.eq(courses::stored_code(code)));
     }
     if let Some(status) = &filter.status {
         if status != OPEN && status != WITHDRAWN {

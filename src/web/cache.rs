@@ -319,18 +319,20 @@ where
     let lookup = std::sync::Arc::clone(&state.answers);
     let found = db::run(&state.pool, move |conn| {
         let (caller, version) = lookup.caller_and_version(conn, &bearer)?;
-        let Some(version) = version else {
-            let (value, next_page) = work(conn, &caller)?;
-            return Ok(Found::Computed(value, next_page, None));
-        };
-        let key = AnswerKey::new(path_and_query, &caller, today);
-        match lookup.get(&version, &key) {
-            Some(answer) => Ok(Found::Kept(answer)),
-            None => {
-                let (value, next_page) = work(conn, &caller)?;
-                Ok(Found::Computed(value, next_page, Some((version, key))))
+        // With the cache on: the kept answer, or the version and key to keep
+        // the one computed below under.
+        let keep = match version {
+            Some(version) => {
+                let key = AnswerKey::new(path_and_query, &caller, today);
+                if let Some(answer) = lookup.get(&version, &key) {
+                    return Ok(Found::Kept(answer));
+                }
+                Some((version, key))
             }
-        }
+            None => None,
+        };
+        let (value, next_page) = work(conn, &caller)?;
+        Ok(Found::Computed(value, next_page, keep))
     })
     .await?;
     match found {
